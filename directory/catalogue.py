@@ -1,0 +1,312 @@
+"""The catalogue of mentoring schemes: data/schemes.yaml. No Flask here.
+
+`load()` reads and validates a catalogue file against the vocabulary and
+either returns a complete Catalogue or raises DataFileError listing every
+problem as `file:line: field: message`: a bad file is rejected whole.
+`to_yaml()` writes a catalogue back deterministically, so exports diff cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import StringConstraints
+
+from directory import rules, validation, yamlfile
+from directory.vocabulary import Slug, Text, Vocabulary, _Strict
+from directory.yamlfile import DataFileError, LocatedDocument, Problem
+
+REVIEW_INTERVAL = dt.timedelta(days=365)
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
+Summary = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+
+HEADER = """\
+# The AHP mentoring directory catalogue: organisations and the schemes they offer.
+# Written by `directory export`; edit by hand or on the site, then check with
+# `directory check data/schemes.yaml`. Field meanings are in README.md.
+"""
+
+
+class Source(_Strict):
+    """Where a fact came from: cite the most official page that states it."""
+
+    title: Text
+    url: Url | None = None
+    quote: Text | None = None
+    note: Text | None = None
+
+
+class Organisation(_Strict):
+    id: Slug
+    name: Text
+    abbreviation: Text | None = None
+    kind: Slug
+    url: Url | None = None
+    description: Text | None = None
+    sources: tuple[Source, ...] = ()
+
+
+class RoleEligibility(_Strict):
+    """Who can take part in one role, as a rule, with the words that state it."""
+
+    rule: dict[str, Any]
+    evidence: Text | None = None
+    reference: Text
+    also_check: tuple[Text, ...] = ()
+
+
+class Window(_Strict):
+    opens: dt.date
+    closes: dt.date
+    note: Text | None = None
+
+
+class Applications(_Strict):
+    how: Text | None = None
+    timing: Literal["unknown", "all-year", "windows"] = "unknown"
+    windows: tuple[Window, ...] = ()
+
+
+class Scheme(_Strict):
+    id: Slug
+    name: Text
+    listing_type: Slug
+    provider: Slug
+    summary: Summary
+    description: Text
+    mentoring_types: tuple[Slug, ...] = ()
+    access: Slug | None = None
+    eligibility: dict[Slug, RoleEligibility | None]
+    regions: tuple[Slug, ...] | None = None
+    applications: Applications = Applications()
+    url: Url | None = None
+    cost: Text | None = None
+    duration: Text | None = None
+    sources: tuple[Source, ...]
+    last_verified: dt.date | None = None
+
+    @property
+    def review_due(self) -> dt.date | None:
+        """A listing should be checked again a year after it was last verified.
+
+        None means it has never been verified, so its review is due now.
+        """
+        return self.last_verified + REVIEW_INTERVAL if self.last_verified else None
+
+    def review_is_due(self, today: dt.date) -> bool:
+        return self.review_due is None or self.review_due <= today
+
+    def window_open_on(self, day: dt.date) -> bool | None:
+        """True/False where dates are published; None where they are not known."""
+        if self.applications.timing == "all-year":
+            return True
+        if not self.applications.windows:
+            return None
+        return any(w.opens <= day <= w.closes for w in self.applications.windows)
+
+
+class CatalogueFile(_Strict):
+    organisations: tuple[Organisation, ...]
+    schemes: tuple[Scheme, ...]
+
+
+def content_hash(model: _Strict) -> str:
+    """A stable fingerprint of a record, for change detection and sync."""
+    text = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Catalogue:
+    """A validated catalogue with compiled rules, ready for the engine and the database."""
+
+    organisations: dict[str, Organisation]
+    schemes: dict[str, Scheme]
+    rules: dict[str, rules.SchemeRules] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        kinds: dict[str, int] = {}
+        for scheme in self.schemes.values():
+            kinds[scheme.listing_type] = kinds.get(scheme.listing_type, 0) + 1
+        detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        return (
+            f"{len(self.schemes)} listings ({detail}) from {len(self.organisations)} organisations"
+        )
+
+
+# Loading ---------------------------------------------------------------------------------
+
+
+def load(path: str | Path, vocabulary: Vocabulary, display_name: str | None = None) -> Catalogue:
+    """Read, validate and compile a catalogue file, or raise DataFileError."""
+    return from_document(yamlfile.read(path, display_name), vocabulary)
+
+
+def from_text(text: str, vocabulary: Vocabulary, name: str = "<catalogue>") -> Catalogue:
+    return from_document(yamlfile.parse(text, name), vocabulary)
+
+
+def from_document(document: LocatedDocument, vocabulary: Vocabulary) -> Catalogue:
+    data = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        raise DataFileError(
+            [document.problem((), "should be a mapping with organisations and schemes")]
+        )
+    parsed, problems = validation.validate(document, CatalogueFile, data)
+    if parsed is None:
+        raise DataFileError(problems)
+    problems = check_references(document, parsed.organisations, parsed.schemes, vocabulary)
+    schemes = [canonical(scheme, vocabulary) for scheme in parsed.schemes]
+    compiled: dict[str, rules.SchemeRules] = {}
+    for i, scheme in enumerate(schemes):
+        scheme_rules, found = compile_scheme(scheme, vocabulary, document, ("schemes", i))
+        problems += found
+        compiled[scheme.id] = scheme_rules
+    if problems:
+        raise DataFileError(problems)
+    return Catalogue(
+        organisations={o.id: o for o in parsed.organisations},
+        schemes={s.id: s for s in schemes},
+        rules=compiled,
+    )
+
+
+def canonical(scheme: Scheme, vocabulary: Vocabulary) -> Scheme:
+    """The same scheme with one eligibility entry per role, in vocabulary order.
+
+    A role left out and a role given as null both mean "not offered"; writing
+    both the same way keeps content hashes and exports stable.
+    """
+    roles = vocabulary.slugs("roles")
+    if list(scheme.eligibility) == roles:
+        return scheme
+    ordered = {role: scheme.eligibility.get(role) for role in roles}
+    ordered.update({k: v for k, v in scheme.eligibility.items() if k not in ordered})
+    return scheme.model_copy(update={"eligibility": ordered})
+
+
+def compile_scheme(
+    scheme: Scheme,
+    vocabulary: Vocabulary,
+    document: LocatedDocument | None = None,
+    at: tuple = (),
+) -> tuple[rules.SchemeRules, list[Problem]]:
+    """Compile a scheme's rules; `document` and `at` locate errors in a file."""
+    document = document or LocatedDocument(f"scheme {scheme.id}", None)
+    by_role: dict[str, rules.RoleRule] = {}
+    problems: list[Problem] = []
+    for role, block in scheme.eligibility.items():
+        if block is None:
+            continue
+        rule, found = vocabulary.compiler.compile(
+            block.rule, document, (*at, "eligibility", role, "rule")
+        )
+        problems += found
+        if rule is not None:
+            by_role[role] = rules.RoleRule(rule, block.also_check)
+    return rules.SchemeRules(scheme.id, by_role), problems
+
+
+def check_references(
+    document: LocatedDocument,
+    organisations: Iterable[Organisation],
+    schemes: Iterable[Scheme],
+    vocabulary: Vocabulary,
+) -> list[Problem]:
+    """Everything that pydantic's field types cannot check: slugs, ids, dates."""
+    problems: list[Problem] = []
+    organisations, schemes = list(organisations), list(schemes)
+    org_ids = {o.id for o in organisations}
+    problems += _duplicate_ids(document, "organisations", [o.id for o in organisations])
+    problems += _duplicate_ids(document, "schemes", [s.id for s in schemes])
+
+    def known(set_name: str, slug: str, at: tuple, groups: bool = False) -> None:
+        found = vocabulary.find(set_name, slug)
+        if found is None or (not groups and found.slug not in vocabulary.slugs(set_name)):
+            noun = vocabulary.term_sets[set_name].label.lower()
+            valid = ", ".join(vocabulary.slugs(set_name))
+            problems.append(document.problem(at, f'unknown {noun} "{slug}" (known: {valid})'))
+
+    for i, org in enumerate(organisations):
+        known("provider_kinds", org.kind, ("organisations", i, "kind"))
+    for i, scheme in enumerate(schemes):
+        at = ("schemes", i)
+        if scheme.provider not in org_ids:
+            problems.append(
+                document.problem((*at, "provider"), f'unknown organisation "{scheme.provider}"')
+            )
+        known("listing_types", scheme.listing_type, (*at, "listing_type"))
+        if scheme.access is not None:
+            known("access", scheme.access, (*at, "access"))
+        for j, kind in enumerate(scheme.mentoring_types):
+            known("mentoring_types", kind, (*at, "mentoring_types", j))
+        for j, region in enumerate(scheme.regions or ()):
+            known("regions", region, (*at, "regions", j), groups=True)
+        for role in scheme.eligibility:
+            known("roles", role, (*at, "eligibility", role))
+        if not any(scheme.eligibility.values()):
+            problems.append(
+                document.problem((*at, "eligibility"), "give a rule for at least one role")
+            )
+        problems += _check_applications(document, scheme.applications, (*at, "applications"))
+    return problems
+
+
+def _check_applications(
+    document: LocatedDocument, applications: Applications, at: tuple
+) -> list[Problem]:
+    problems = []
+    if applications.windows and applications.timing != "windows":
+        problems.append(
+            document.problem((*at, "timing"), 'should be "windows" when windows are listed')
+        )
+    for j, window in enumerate(applications.windows):
+        if window.closes < window.opens:
+            problems.append(
+                document.problem((*at, "windows", j, "closes"), "closes before it opens")
+            )
+    return problems
+
+
+def _duplicate_ids(document: LocatedDocument, section: str, ids: list[str]) -> list[Problem]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, ident in enumerate(ids):
+        if ident in first:
+            line = document.line_of((section, first[ident], "id"))
+            problems.append(
+                document.problem(
+                    (section, i, "id"), f'duplicate id "{ident}" (first used on line {line})'
+                )
+            )
+        first.setdefault(ident, i)
+    return problems
+
+
+# Writing ---------------------------------------------------------------------------------
+
+
+def record(model: _Strict) -> dict[str, Any]:
+    """A record as plain data in field order, leaving out empty optional parts of sources."""
+    data = model.model_dump(mode="json")
+    for source in data.get("sources", []):
+        for key in [k for k, v in source.items() if v is None]:
+            del source[key]
+    return data
+
+
+def to_yaml(
+    organisations: Iterable[Organisation], schemes: Iterable[Scheme], vocabulary: Vocabulary
+) -> str:
+    """Deterministic YAML: organisations and schemes sorted by id, roles in vocabulary order."""
+    document = {
+        "organisations": [record(o) for o in sorted(organisations, key=lambda o: o.id)],
+        "schemes": [record(canonical(s, vocabulary)) for s in sorted(schemes, key=lambda s: s.id)],
+    }
+    return HEADER + yamlfile.dump(document)

@@ -1,0 +1,51 @@
+"""Settings, read from the environment with safe defaults. No Flask here.
+
+Every path and URL is a setting so tests can point them at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    data_dir: Path = DEFAULT_DATA_DIR
+    secret_key: str | None = None
+    environment: str = "development"
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def catalogue_file(self) -> Path:
+        return self.data_dir / "schemes.yaml"
+
+    @property
+    def vocabulary_file(self) -> Path:
+        return self.data_dir / "vocabulary.yaml"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.instance_path / "search-index"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        instance = Path(environ.get("INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+        database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'directory.sqlite3'}"
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            data_dir=Path(environ.get("DATA_DIR") or DEFAULT_DATA_DIR).resolve(),
+            secret_key=environ.get("SECRET_KEY") or None,
+            environment=environ.get("DIRECTORY_ENV", "development"),
+            log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+        )

@@ -1,0 +1,262 @@
+"""Moving the catalogue between YAML and the database. No Flask here.
+
+Import is a three-way merge against the hash each row had at the last sync
+(import or export), so curators can edit YAML in git while hub leads edit on
+the site:
+
+  file == database                 nothing to do
+  only the file changed            take the file's version
+  only the database changed        keep the database's version
+  both changed (or both new)       conflict: nothing is written at all
+
+Running the same import twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from directory import catalogue as cat
+from directory.models import CatalogueState, OrganisationRow, Revision, SchemeRow, utcnow
+from directory.vocabulary import Vocabulary
+
+
+@dataclass
+class Conflict:
+    kind: str  # "organisation" | "scheme"
+    id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # changed on the site since the last sync
+    unchanged: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        if self.conflicts:
+            return f"refused: {len(self.conflicts)} conflict(s); nothing was written"
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.kept:
+            parts.append(f"{len(self.kept)} kept (changed on the site since the last sync)")
+        return ", ".join(parts)
+
+
+def _merge_action(file_hash: str | None, row_hash: str | None, synced: str | None) -> str:
+    """What to do with one record, given its hash in the file, the database and at last sync."""
+    if file_hash == row_hash:
+        return "same"
+    if row_hash is None:
+        return "add"
+    if file_hash is None:
+        if synced is None:
+            return "keep"  # created on the site after the last sync: not a removal
+        return "remove" if row_hash == synced else "conflict-removed"
+    if row_hash == synced:
+        return "update"
+    if file_hash == synced:
+        return "keep"
+    return "conflict"
+
+
+_CONFLICT_REASONS = {
+    "conflict": "changed in the file and on the site since the last sync",
+    "conflict-removed": "removed from the file but changed on the site since the last sync",
+}
+
+
+def import_catalogue(
+    session: Session, catalogue: cat.Catalogue, actor: str = "import"
+) -> ImportReport:
+    """Merge a validated catalogue into the database (see module docstring)."""
+    report = ImportReport()
+    orgs = {row.id: row for row in session.exec(select(OrganisationRow))}
+    schemes = {row.id: row for row in session.exec(select(SchemeRow))}
+    plan = []
+    for kind, incoming, existing in (
+        ("organisation", catalogue.organisations, orgs),
+        ("scheme", catalogue.schemes, schemes),
+    ):
+        for ident in sorted(set(incoming) | set(existing)):
+            record = incoming.get(ident)
+            row = existing.get(ident)
+            action = _merge_action(
+                cat.content_hash(record) if record else None,
+                row.content_hash if row else None,
+                row.synced_hash if row else None,
+            )
+            if action.startswith("conflict"):
+                report.conflicts.append(Conflict(kind, ident, _CONFLICT_REASONS[action]))
+            plan.append((kind, ident, action, record, row))
+    if report.conflicts:
+        return report
+    # Organisations first on the way in, schemes first on the way out (foreign keys).
+    for kind, ident, action, record, row in sorted(plan, key=lambda p: _apply_order(p[0], p[2])):
+        _apply(session, kind, ident, action, record, row, actor, report)
+    if report.changed:
+        bump_version(session)
+    session.flush()
+    return report
+
+
+def _apply_order(kind: str, action: str) -> int:
+    if action == "remove":
+        return 0 if kind == "scheme" else 1
+    return 2 if kind == "organisation" else 3
+
+
+def _apply(session, kind, ident, action, record, row, actor, report) -> None:
+    if action == "same":
+        row.synced_hash = row.content_hash
+        report.unchanged += 1
+    elif action == "keep":
+        report.kept.append(ident)
+    elif action == "remove":
+        if kind == "scheme":
+            add_revision(session, ident, "remove", actor, None)
+        session.delete(row)
+        session.flush()
+        report.removed.append(f"{kind} {ident}")
+    else:  # add or update
+        row = write_record(session, record, row)
+        row.synced_hash = row.content_hash
+        if kind == "scheme":
+            add_revision(session, ident, "import", actor, record)
+        (report.added if action == "add" else report.updated).append(f"{kind} {ident}")
+
+
+def write_record(session: Session, record, row=None):
+    """Create or update the row for an organisation or scheme record."""
+    document = cat.record(record)
+    if isinstance(record, cat.Organisation):
+        row = row or OrganisationRow(
+            id=record.id, name=record.name, kind=record.kind, document=document, content_hash=""
+        )
+        row.name, row.kind = record.name, record.kind
+    else:
+        if row is None:
+            row = SchemeRow(
+                id=record.id,
+                name=record.name,
+                provider_id=record.provider,
+                listing_type=record.listing_type,
+                document=document,
+                content_hash="",
+                version=0,
+            )
+        row.name, row.provider_id = record.name, record.provider
+        row.listing_type = record.listing_type
+        row.version += 1
+    row.document = document
+    row.content_hash = cat.content_hash(record)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_revision(
+    session: Session,
+    scheme_id: str,
+    action: str,
+    actor: str,
+    record: cat.Scheme | None,
+    comment: str | None = None,
+) -> Revision:
+    number = (
+        session.exec(
+            select(func.coalesce(func.max(Revision.number), 0)).where(
+                Revision.scheme_id == scheme_id
+            )
+        ).one()
+        + 1
+    )
+    revision = Revision(
+        scheme_id=scheme_id,
+        number=number,
+        action=action,
+        actor=actor,
+        comment=comment,
+        document=cat.record(record) if record else None,
+        content_hash=cat.content_hash(record) if record else None,
+    )
+    session.add(revision)
+    return revision
+
+
+def bump_version(session: Session) -> int:
+    """Record that the catalogue changed; search indexes everywhere will rebuild."""
+    state = session.get(CatalogueState, 1)
+    if state is None:
+        state = CatalogueState(id=1, version=0)
+    state.version += 1
+    state.updated_at = utcnow()
+    session.add(state)
+    return state.version
+
+
+def catalogue_version(session: Session) -> int:
+    state = session.get(CatalogueState, 1)
+    return state.version if state else 0
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def organisations(session: Session) -> list[cat.Organisation]:
+    rows = session.exec(select(OrganisationRow).order_by(OrganisationRow.id))
+    return [cat.Organisation.model_validate(row.document) for row in rows]
+
+
+def schemes(session: Session) -> list[cat.Scheme]:
+    rows = session.exec(select(SchemeRow).order_by(SchemeRow.id))
+    return [cat.Scheme.model_validate(row.document) for row in rows]
+
+
+def load_catalogue(session: Session, vocabulary: Vocabulary) -> cat.Catalogue:
+    """The database's catalogue with compiled rules (records were validated on the way in)."""
+    scheme_list = schemes(session)
+    compiled = {}
+    for scheme in scheme_list:
+        compiled[scheme.id], problems = cat.compile_scheme(scheme, vocabulary)
+        if problems:  # only possible if the vocabulary lost a slug a stored rule uses
+            raise ValueError("; ".join(str(p) for p in problems))
+    return cat.Catalogue(
+        organisations={o.id: o for o in organisations(session)},
+        schemes={s.id: s for s in scheme_list},
+        rules=compiled,
+    )
+
+
+def export_catalogue(session: Session, vocabulary: Vocabulary, mark_synced: bool = True) -> str:
+    """The database's catalogue as deterministic YAML; marks every row as synced."""
+    text = cat.to_yaml(organisations(session), schemes(session), vocabulary)
+    if mark_synced:
+        for model in (OrganisationRow, SchemeRow):
+            for row in session.exec(select(model)):
+                row.synced_hash = row.content_hash
+                session.add(row)
+    return text
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(SchemeRow)).one() == 0

@@ -1,0 +1,83 @@
+"""Shared fixtures: the real vocabulary and catalogue, and databases on both backends.
+
+Database tests run on SQLite and on PostgreSQL. PostgreSQL comes from
+TEST_POSTGRES_URL (default: the local server at 127.0.0.1:5432, database `test`);
+each test session works in its own throwaway database. On a laptop without
+PostgreSQL those tests are skipped with the reason printed; under CI (CI=true)
+a missing PostgreSQL is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from directory import catalogue as cat
+from directory import db
+from directory import vocabulary as vocab
+from directory.config import DEFAULT_DATA_DIR
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_SERVER = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def vocabulary() -> vocab.Vocabulary:
+    return vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+
+
+@pytest.fixture(scope="session")
+def catalogue(vocabulary) -> cat.Catalogue:
+    return cat.load(DEFAULT_DATA_DIR / "schemes.yaml", vocabulary)
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """Create a throwaway database on the PostgreSQL server for this test session."""
+    server = db.make_engine(POSTGRES_SERVER)
+    try:
+        with server.connect():
+            pass
+    except sqlalchemy.exc.OperationalError as error:
+        server.dispose()
+        reason = f"PostgreSQL not reachable at {POSTGRES_SERVER}: {str(error).splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(reason + " (CI must test PostgreSQL; .ci/run starts it)")
+        pytest.skip(reason)
+    name = f"directory_test_{uuid.uuid4().hex[:10]}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    server.dispose()
+    cleanup = db.make_engine(POSTGRES_SERVER)
+    with cleanup.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    cleanup.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A URL for an empty database, once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    url = request.getfixturevalue("postgres_database")
+    engine = db.make_engine(url)
+    db.drop_tables(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = db.make_engine(database_url)
+    db.create_tables(engine)
+    yield engine
+    engine.dispose()
