@@ -123,6 +123,8 @@ class RuleCompiler:
             return None, problems
         # De Morgan: not(all(a, b)) == any(not a, not b)
         conjunctive = (key == "all") != negated
+        if not conjunctive and not children:
+            return None, [document.problem(here, "can never be met: it needs at least one rule")]
         node = AllOf(tuple(children)) if conjunctive else AnyOf(tuple(children))
         return self.intern(node), []
 

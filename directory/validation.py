@@ -15,6 +15,7 @@ _FRIENDLY = {
     "extra_forbidden": "is not a known field",
     "string_type": "should be text",
     "list_type": "should be a list",
+    "tuple_type": "should be a list",
     "dict_type": "should be a mapping of fields",
     "model_type": "should be a mapping of fields",
     "bool_type": "should be true or false",

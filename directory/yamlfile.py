@@ -104,9 +104,9 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self._fail(key_node, location, "merge keys (<<) are not allowed")
                 continue
-            key = self.build(key_node, location)
+            key = self._key(key_node, location)
             if not isinstance(key, str):
-                self._fail(key_node, location, f"keys must be text, not {key!r}")
+                self._fail(key_node, location, "keys must be plain text")
                 continue
             if key in result:
                 first = self.lines.get((*location, key), "?")
@@ -116,6 +116,12 @@ class _Builder:
                 continue
             result[key] = self.build(value_node, (*location, key))
         return result
+
+    def _key(self, node: yaml.Node, location: Location):
+        """A mapping key: a plain scalar, built without recording a line for it."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _SAFE_TAGS:
+            return None
+        return self.scalars.construct_object(node)
 
     def _fail(self, node: yaml.Node, location: Location, message: str) -> None:
         line = node.start_mark.line + 1

@@ -278,6 +278,8 @@ def test_each_distinct_rule_is_evaluated_once_per_person(vocabulary, monkeypatch
         ({"not": {"confirm": "ask"}}, "rule.not.confirm: a confirm condition cannot be negated"),
         ({"confirm": ""}, "rule.confirm: should be the step to take, as text"),
         ({"member_of": []}, "rule.member_of: should name at least one value"),
+        ({"any": []}, "rule.any: can never be met: it needs at least one rule"),
+        ({"not": {"all": []}}, "rule.not.all: can never be met: it needs at least one rule"),
         ({"level": [4, True]}, "rule.level[1]: should be a slug, not True"),
     ],
 )

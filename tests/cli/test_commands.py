@@ -1,0 +1,137 @@
+"""The `directory` command as a curator uses it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from directory.cli import main
+from directory.config import DEFAULT_DATA_DIR
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+@pytest.fixture
+def run(tmp_path, database_url, monkeypatch):
+    """Run `directory ...` with its own instance folder and database."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(ROOT)
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_check_prints_a_one_line_summary_for_a_good_file(run):
+    result = run("check", "data/schemes.yaml")
+    assert result.exit_code == 0
+    assert result.output == (
+        "data/schemes.yaml: ok: 15 listings (2 guidance, 1 network, 12 scheme) "
+        "from 14 organisations\n"
+    )
+
+
+def test_check_lists_every_problem_and_exits_1(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "tests/fixtures/minimal.yaml").read_text()
+    bad.write_text(
+        text.replace("physiotherapist", "physio").replace("kind: professional-body", "kind: guild")
+    )
+    result = run("check", str(bad))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].endswith(
+        'bad.yaml:4: organisations[0].kind: unknown type of provider "guild" '
+        "(known: professional-body, research, education, employer, charity)"
+    )
+    assert lines[1].endswith(
+        "bad.yaml:17: schemes[0].eligibility.mentee.rule.all[0].profession: "
+        'unknown profession "physio" (did you mean "physiotherapist"?)'
+    )
+    assert lines[2] == "2 problem(s) found; nothing was changed."
+
+
+def test_import_is_idempotent_and_export_round_trips(run, tmp_path):
+    first = run("import")
+    assert first.exit_code == 0, first.output
+    assert first.output == "data/schemes.yaml: 29 added, 0 updated, 0 removed, 0 unchanged\n"
+    second = run("import")
+    assert second.output == "data/schemes.yaml: 0 added, 0 updated, 0 removed, 29 unchanged\n"
+    out = tmp_path / "export.yaml"
+    assert run("export", "-o", str(out)).exit_code == 0
+    assert out.read_text() == (DEFAULT_DATA_DIR / "schemes.yaml").read_text()
+    assert run("import", str(out)).output.endswith("0 added, 0 updated, 0 removed, 29 unchanged\n")
+
+
+def test_a_bad_file_changes_nothing_in_the_database(run, tmp_path):
+    run("import")
+    bad = tmp_path / "schemes.yaml"
+    shutil.copy(DEFAULT_DATA_DIR / "schemes.yaml", bad)
+    text = bad.read_text()
+    bad.write_text(
+        text.replace("name: CAHPR regional hub networks", "name: Renamed hubs").replace(
+            "listing_type: guidance", "listing_type: advice", 1
+        )
+    )
+    result = run("import", str(bad))
+    assert result.exit_code == 1
+    assert 'unknown type of listing "advice"' in result.output
+    exported = run("export").output
+    assert "CAHPR regional hub networks" in exported and "Renamed hubs" not in exported
+
+
+def test_eligible_prints_the_three_groups_with_reasons(run):
+    run("import")
+    result = run(
+        "eligible", "--profession", "physiotherapist", "--member-of", "none", "--stage", "qualified"
+    )
+    assert result.exit_code == 0
+    text = result.output
+    assert (
+        text.index("You can join (2)")
+        < text.index("You could join if... (3)")
+        < text.index("Not open to you (10)")
+    )
+    assert (
+        "Chartered Society of Physiotherapy mentoring scheme [csp-mentoring]\n"
+        "      because you are a physiotherapist\n"
+        "      if you join the Chartered Society of Physiotherapy (CSP)\n" in text
+    )
+
+
+def test_eligible_can_print_json_and_test_a_file_before_import(run):
+    result = run(
+        "eligible",
+        "--file",
+        "data/schemes.yaml",
+        "--json",
+        "--profession=occupational-therapist",
+        "--member-of=none",
+    )
+    data = json.loads(result.output)
+    assert {
+        "id": "elizabeth-casson-trust-mentoring",
+        "name": "Elizabeth Casson Trust mentoring",
+        "reasons": ["you are an occupational therapist"],
+    } in data["eligible"]
+    assert "csp-mentoring" in [item["id"] for item in data["ineligible"]]
+
+
+def test_eligible_names_a_bad_answer_and_the_valid_ones(run):
+    result = run("eligible", "--file", "data/schemes.yaml", "--stage", "retired")
+    assert result.exit_code == 2
+    assert (
+        result.output == '--stage: unknown value "retired" (valid: student, qualified, not-sure)\n'
+    )
+
+
+def test_eligible_rejects_an_unknown_question(run):
+    result = CliRunner().invoke(main, ["eligible", "--file", "data/schemes.yaml", "--age", "30"])
+    assert result.exit_code == 2
+    assert "unknown option --age" in result.output

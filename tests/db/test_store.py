@@ -1,0 +1,151 @@
+"""Import, export and merge on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from directory import catalogue as cat
+from directory import store
+from directory.config import DEFAULT_DATA_DIR
+from directory.models import Revision, SchemeRow
+
+
+def import_(engine, catalogue, actor="test import"):
+    with Session(engine) as session:
+        report = store.import_catalogue(session, catalogue, actor=actor)
+        session.commit()
+    return report
+
+
+def edited(catalogue: cat.Catalogue, scheme_id: str, **changes) -> cat.Catalogue:
+    """A copy of the catalogue with one scheme changed."""
+    schemes = dict(catalogue.schemes)
+    schemes[scheme_id] = schemes[scheme_id].model_copy(update=changes)
+    return cat.Catalogue(dict(catalogue.organisations), schemes, dict(catalogue.rules))
+
+
+def without(catalogue: cat.Catalogue, scheme_id: str) -> cat.Catalogue:
+    schemes = {k: v for k, v in catalogue.schemes.items() if k != scheme_id}
+    return cat.Catalogue(dict(catalogue.organisations), schemes, dict(catalogue.rules))
+
+
+def edit_on_site(engine, scheme_id: str, **changes) -> None:
+    with Session(engine) as session:
+        row = session.get(SchemeRow, scheme_id)
+        record = cat.Scheme.model_validate(row.document).model_copy(update=changes)
+        store.write_record(session, record, row)
+        session.commit()
+
+
+def test_importing_twice_changes_nothing_the_second_time(engine, catalogue):
+    first = import_(engine, catalogue)
+    assert len(first.added) == len(catalogue.schemes) + len(catalogue.organisations)
+    with Session(engine) as session:
+        version = store.catalogue_version(session)
+        revisions = len(session.exec(select(Revision)).all())
+    second = import_(engine, catalogue)
+    assert not second.changed
+    assert second.unchanged == len(first.added)
+    with Session(engine) as session:
+        assert store.catalogue_version(session) == version
+        assert len(session.exec(select(Revision)).all()) == revisions
+
+
+def test_the_database_gives_back_the_catalogue_it_was_given(engine, vocabulary, catalogue):
+    import_(engine, catalogue)
+    with Session(engine) as session:
+        loaded = store.load_catalogue(session, vocabulary)
+    assert loaded.schemes == catalogue.schemes
+    assert loaded.organisations == catalogue.organisations
+
+
+def test_export_of_an_imported_catalogue_is_the_catalogue_file(engine, vocabulary, catalogue):
+    import_(engine, catalogue)
+    with Session(engine) as session:
+        text = store.export_catalogue(session, vocabulary)
+    assert text == (DEFAULT_DATA_DIR / "schemes.yaml").read_text()
+    again = cat.from_text(text, vocabulary)
+    assert import_(engine, again).changed is False
+
+
+def test_a_change_in_the_file_is_imported_with_a_revision(engine, catalogue):
+    import_(engine, catalogue)
+    report = import_(engine, edited(catalogue, "csp-mentoring", name="CSP mentoring (renamed)"))
+    assert report.updated == ["scheme csp-mentoring"]
+    with Session(engine) as session:
+        row = session.get(SchemeRow, "csp-mentoring")
+        assert row.name == "CSP mentoring (renamed)"
+        assert row.version == 2
+        numbers = session.exec(
+            select(Revision.number).where(Revision.scheme_id == "csp-mentoring")
+        ).all()
+        assert sorted(numbers) == [1, 2]
+
+
+def test_a_site_edit_is_kept_when_the_file_did_not_change(engine, catalogue):
+    import_(engine, catalogue)
+    edit_on_site(engine, "bda-mentoring", cost="Free")
+    report = import_(engine, catalogue)
+    assert report.kept == ["bda-mentoring"]
+    with Session(engine) as session:
+        assert session.get(SchemeRow, "bda-mentoring").document["cost"] == "Free"
+
+
+def test_a_listing_changed_on_both_sides_is_a_conflict_and_nothing_is_written(engine, catalogue):
+    import_(engine, catalogue)
+    edit_on_site(engine, "bda-mentoring", cost="Free")
+    incoming = edited(catalogue, "bda-mentoring", cost="Ask the BDA")
+    incoming = edited(incoming, "csp-mentoring", name="A harmless rename")
+    report = import_(engine, incoming)
+    assert [str(c) for c in report.conflicts] == [
+        "scheme bda-mentoring: changed in the file and on the site since the last sync"
+    ]
+    assert report.summary() == "refused: 1 conflict(s); nothing was written"
+    with Session(engine) as session:
+        assert session.get(SchemeRow, "csp-mentoring").name != "A harmless rename"
+        assert session.get(SchemeRow, "bda-mentoring").document["cost"] == "Free"
+
+
+def test_export_settles_conflicts_by_making_the_database_the_new_base(
+    engine, vocabulary, catalogue
+):
+    import_(engine, catalogue)
+    edit_on_site(engine, "bda-mentoring", cost="Free")
+    with Session(engine) as session:
+        exported = cat.from_text(store.export_catalogue(session, vocabulary), vocabulary)
+        session.commit()
+    assert import_(engine, edited(exported, "bda-mentoring", cost="Ask the BDA")).updated == [
+        "scheme bda-mentoring"
+    ]
+
+
+def test_a_listing_removed_from_the_file_is_removed_with_a_revision(engine, catalogue):
+    import_(engine, catalogue)
+    report = import_(engine, without(catalogue, "io-mentoring"))
+    assert report.removed == ["scheme io-mentoring"]
+    with Session(engine) as session:
+        assert session.get(SchemeRow, "io-mentoring") is None
+        last = session.exec(
+            select(Revision)
+            .where(Revision.scheme_id == "io-mentoring")
+            .order_by(Revision.number.desc())
+        ).first()
+        assert (last.action, last.document) == ("remove", None)
+
+
+def test_removing_a_listing_edited_on_the_site_is_a_conflict(engine, catalogue):
+    import_(engine, catalogue)
+    edit_on_site(engine, "io-mentoring", cost="Free")
+    report = import_(engine, without(catalogue, "io-mentoring"))
+    assert [c.id for c in report.conflicts] == ["io-mentoring"]
+    with Session(engine) as session:
+        assert session.get(SchemeRow, "io-mentoring") is not None
+
+
+def test_every_import_bumps_the_catalogue_version_once(engine, catalogue):
+    import_(engine, catalogue)
+    with Session(engine) as session:
+        before = store.catalogue_version(session)
+    import_(engine, edited(catalogue, "csp-mentoring", cost="Free"))
+    with Session(engine) as session:
+        assert store.catalogue_version(session) == before + 1
