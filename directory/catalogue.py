@@ -129,6 +129,17 @@ class Catalogue:
     organisations: dict[str, Organisation]
     schemes: dict[str, Scheme]
     rules: dict[str, rules.SchemeRules] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # record id -> content hash, if known
+
+    def fingerprint(self, scheme_id: str) -> str:
+        """Changes whenever anything shown for a listing changes, its provider included."""
+        scheme = self.schemes[scheme_id]
+        known = self.hashes
+        scheme_hash = known.get(scheme_id) or content_hash(scheme)
+        org_hash = known.get(f"org:{scheme.provider}") or content_hash(
+            self.organisations[scheme.provider]
+        )
+        return f"{scheme_hash}:{org_hash}"
 
     def summary(self) -> str:
         kinds: dict[str, int] = {}

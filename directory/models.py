@@ -37,6 +37,7 @@ class OrganisationRow(SQLModel, table=True):
     document: dict = Field(sa_column=Column(Document, nullable=False))
     content_hash: str = Field(max_length=32)
     synced_hash: str | None = Field(default=None, max_length=32)  # hash at the last YAML sync
+    changed_in: int = Field(default=0, index=True)  # catalogue version of the last change
     updated_at: dt.datetime = _timestamp()
 
 
@@ -53,6 +54,7 @@ class SchemeRow(SQLModel, table=True):
     content_hash: str = Field(max_length=32)
     synced_hash: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1)  # bumped on every change: optimistic locking for editors
+    changed_in: int = Field(default=0, index=True)  # catalogue version of the last change
     created_at: dt.datetime = _timestamp()
     updated_at: dt.datetime = _timestamp()
 

@@ -416,3 +416,32 @@ def should_ask(vocabulary: Vocabulary, question_id: str, answers: Answers) -> bo
     return (
         rule is None or Evaluator(vocabulary, answers).outcome(rule).status is not Status.INELIGIBLE
     )
+
+
+# Describing rules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A rule in plain English, for scheme pages: a sentence, or a group of conditions."""
+
+    text: str  # a condition ("you are a physiotherapist") or a group heading
+    children: tuple[Condition, ...] = ()
+
+
+def describe(vocabulary: Vocabulary, node: Rule) -> Condition:
+    """The conditions a rule sets, as the public reads them."""
+    if isinstance(node, Predicate):
+        set_name = vocabulary.questions[node.question].term_set
+        terms = tuple(vocabulary.find(set_name, slug) for slug in node.written)
+        template = "condition_not" if node.negated else "condition"
+        return Condition(vocabulary.sentence(node.question, template, terms))
+    if isinstance(node, Confirm):
+        return Condition(f"you {node.text}")
+    if isinstance(node, AllOf) and not node.children:
+        return Condition("anyone can take part: there are no conditions")
+    children = tuple(describe(vocabulary, child) for child in node.children)
+    if len(children) == 1:
+        return children[0]
+    heading = "all of these apply:" if isinstance(node, AllOf) else "at least one of these applies:"
+    return Condition(heading, children)

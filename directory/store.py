@@ -14,6 +14,7 @@ Running the same import twice changes nothing the second time.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -109,11 +110,11 @@ def import_catalogue(
             plan.append((kind, ident, action, record, row))
     if report.conflicts:
         return report
+    changes = any(action in ("add", "update", "remove") for _, _, action, _, _ in plan)
+    version = bump_version(session) if changes else catalogue_version(session)
     # Organisations first on the way in, schemes first on the way out (foreign keys).
     for kind, ident, action, record, row in sorted(plan, key=lambda p: _apply_order(p[0], p[2])):
-        _apply(session, kind, ident, action, record, row, actor, report)
-    if report.changed:
-        bump_version(session)
+        _apply(session, kind, ident, action, record, row, actor, report, version)
     session.flush()
     return report
 
@@ -124,7 +125,7 @@ def _apply_order(kind: str, action: str) -> int:
     return 2 if kind == "organisation" else 3
 
 
-def _apply(session, kind, ident, action, record, row, actor, report) -> None:
+def _apply(session, kind, ident, action, record, row, actor, report, version) -> None:
     if action == "same":
         row.synced_hash = row.content_hash
         report.unchanged += 1
@@ -137,15 +138,19 @@ def _apply(session, kind, ident, action, record, row, actor, report) -> None:
         session.flush()
         report.removed.append(f"{kind} {ident}")
     else:  # add or update
-        row = write_record(session, record, row)
+        row = write_record(session, record, row, version)
         row.synced_hash = row.content_hash
         if kind == "scheme":
             add_revision(session, ident, "import", actor, record)
         (report.added if action == "add" else report.updated).append(f"{kind} {ident}")
 
 
-def write_record(session: Session, record, row=None):
-    """Create or update the row for an organisation or scheme record."""
+def write_record(session: Session, record, row, version: int):
+    """Create or update the row for an organisation or scheme record.
+
+    `version` is the catalogue version this change belongs to (see bump_version),
+    so caches and search indexes can fetch just what changed since they last looked.
+    """
     document = cat.record(record)
     if isinstance(record, cat.Organisation):
         row = row or OrganisationRow(
@@ -168,6 +173,7 @@ def write_record(session: Session, record, row=None):
         row.version += 1
     row.document = document
     row.content_hash = cat.content_hash(record)
+    row.changed_in = version
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -204,8 +210,13 @@ def add_revision(
 
 
 def bump_version(session: Session) -> int:
-    """Record that the catalogue changed; search indexes everywhere will rebuild."""
-    state = session.get(CatalogueState, 1)
+    """Start a new catalogue version; caches and search indexes everywhere catch up.
+
+    The row is locked until commit, so concurrent writers get distinct versions.
+    """
+    state = session.exec(
+        select(CatalogueState).where(CatalogueState.id == 1).with_for_update()
+    ).first()
     if state is None:
         state = CatalogueState(id=1, version=0)
     state.version += 1
@@ -260,3 +271,51 @@ def export_catalogue(session: Session, vocabulary: Vocabulary, mark_synced: bool
 
 def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(SchemeRow)).one() == 0
+
+
+class CatalogueCache:
+    """The catalogue as one process holds it in memory, kept current cheaply.
+
+    Each request asks the database for the catalogue version (one tiny query);
+    only when it moved are the rows changed since then fetched and compiled,
+    so an edit costs a few rows, not a reload of every listing.
+    """
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+        self.version = -1
+        self.catalogue = cat.Catalogue({}, {}, {})
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> cat.Catalogue:
+        version = catalogue_version(session)
+        if version != self.version:
+            with self._lock:
+                if version != self.version:
+                    self._refresh(session, version)
+        return self.catalogue
+
+    def _refresh(self, session: Session, version: int) -> None:
+        since = self.version if 0 <= self.version <= version else -1
+        old = self.catalogue if since >= 0 else cat.Catalogue({}, {}, {})
+        org_rows = session.exec(select(OrganisationRow).where(OrganisationRow.changed_in > since))
+        scheme_rows = session.exec(select(SchemeRow).where(SchemeRow.changed_in > since))
+        organisations, hashes = dict(old.organisations), dict(old.hashes)
+        for row in org_rows:
+            organisations[row.id] = cat.Organisation.model_validate(row.document)
+            hashes[f"org:{row.id}"] = row.content_hash
+        schemes, compiled = dict(old.schemes), dict(old.rules)
+        for row in scheme_rows:
+            scheme = cat.Scheme.model_validate(row.document)
+            schemes[scheme.id] = scheme
+            hashes[scheme.id] = row.content_hash
+            compiled[scheme.id], _ = cat.compile_scheme(scheme, self.vocabulary)
+        live_orgs = set(session.exec(select(OrganisationRow.id)))
+        live_schemes = set(session.exec(select(SchemeRow.id)))
+        self.catalogue = cat.Catalogue(
+            organisations={k: v for k, v in organisations.items() if k in live_orgs},
+            schemes={k: v for k, v in sorted(schemes.items()) if k in live_schemes},
+            rules={k: v for k, v in sorted(compiled.items()) if k in live_schemes},
+            hashes=hashes,
+        )
+        self.version = version

@@ -33,7 +33,7 @@ def edit_on_site(engine, scheme_id: str, **changes) -> None:
     with Session(engine) as session:
         row = session.get(SchemeRow, scheme_id)
         record = cat.Scheme.model_validate(row.document).model_copy(update=changes)
-        store.write_record(session, record, row)
+        store.write_record(session, record, row, store.bump_version(session))
         session.commit()
 
 

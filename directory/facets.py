@@ -1,0 +1,122 @@
+"""Facets: the filterable properties of a listing, derived from its record and rules.
+
+Profession and stage come from the rules themselves (is a physiotherapist ruled
+out as a mentee?), so a facet can never disagree with the checker. No Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from directory import rules
+from directory.catalogue import Catalogue, Scheme
+from directory.vocabulary import Vocabulary
+
+NOT_STATED = "not-stated"
+NO_MEMBERSHIP = "none-needed"
+SPECIAL_LABELS = {NOT_STATED: "Not stated", NO_MEMBERSHIP: "No membership needed"}
+
+
+@dataclass(frozen=True)
+class Facet:
+    id: str  # URL parameter and index field
+    label: str
+    term_set: str  # where value labels come from
+    values: Callable[[Scheme, rules.SchemeRules, Catalogue, Vocabulary], list[str]]
+
+
+def _open_to(question: str) -> Callable:
+    """Values of `question` for which the mentee rule does not rule a person out."""
+
+    def values(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+        mentee = scheme_rules.by_role.get("mentee")
+        if mentee is None:
+            return []
+        found = []
+        for slug in vocabulary.slugs(vocabulary.questions[question].term_set):
+            answers = {question: frozenset({slug})}
+            outcome = rules.Evaluator(vocabulary, answers).outcome(mentee.rule)
+            if outcome.status is not rules.Status.INELIGIBLE:
+                found.append(slug)
+        return found
+
+    return values
+
+
+def _memberships(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+    """Which bodies' membership the mentee rule asks for; "none-needed" if none."""
+    mentee = scheme_rules.by_role.get("mentee")
+    if mentee is None:
+        return []
+    asked = [p for p in predicates(mentee.rule) if p.question == "member_of" and not p.negated]
+    slugs = sorted({slug for p in asked for slug in p.accepts})
+    return slugs or [NO_MEMBERSHIP]
+
+
+def predicates(node: rules.Rule):
+    if isinstance(node, rules.Predicate):
+        yield node
+    elif isinstance(node, rules.AllOf | rules.AnyOf):
+        for child in node.children:
+            yield from predicates(child)
+
+
+def _field(name: str, expand_set: str | None = None) -> Callable:
+    def values(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+        value = getattr(scheme, name)
+        if value is None or value == ():
+            return [NOT_STATED]
+        items = value if isinstance(value, tuple) else (value,)
+        if expand_set:  # a region group such as "uk" stands for each of its regions
+            return sorted({s for item in items for s in vocabulary.expand(expand_set, item)})
+        return list(items)
+
+    return values
+
+
+def _provider_kind(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+    return [catalogue.organisations[scheme.provider].kind]
+
+
+def _roles(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+    return list(scheme_rules.by_role)
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("profession", "Profession", "professions", _open_to("profession")),
+    Facet("member_of", "Membership needed", "memberships", _memberships),
+    Facet("stage", "Career stage", "stages", _open_to("stage")),
+    Facet("mentoring_type", "Type of mentoring", "mentoring_types", _field("mentoring_types")),
+    Facet("access", "Access", "access", _field("access")),
+    Facet("provider_kind", "Provider", "provider_kinds", _provider_kind),
+    Facet("region", "Region or nation", "regions", _field("regions", expand_set="regions")),
+    Facet("role", "Take part as", "roles", _roles),
+    Facet("listing_type", "Type of listing", "listing_types", _field("listing_type")),
+)
+BY_ID = {facet.id: facet for facet in FACETS}
+
+
+def scheme_facets(
+    scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary
+) -> dict[str, list[str]]:
+    scheme_rules = catalogue.rules[scheme.id]
+    return {f.id: f.values(scheme, scheme_rules, catalogue, vocabulary) for f in FACETS}
+
+
+def valid_values(facet_id: str, vocabulary: Vocabulary) -> list[str]:
+    """Every value a filter on this facet accepts."""
+    facet = BY_ID[facet_id]
+    extra = {
+        "member_of": [NO_MEMBERSHIP],
+        "mentoring_type": [NOT_STATED],
+        "access": [NOT_STATED],
+        "region": [NOT_STATED],
+    }.get(facet_id, [])
+    return vocabulary.slugs(facet.term_set) + extra
+
+
+def value_label(facet_id: str, value: str, vocabulary: Vocabulary) -> str:
+    if value in SPECIAL_LABELS:
+        return SPECIAL_LABELS[value]
+    return vocabulary.label(BY_ID[facet_id].term_set, value)

@@ -1,0 +1,86 @@
+"""The directory as one object: vocabulary, database, catalogue cache and search.
+
+Plain Python, shared by the web app and the `directory` command, so both see
+the same catalogue the same way. No Flask here.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlmodel import Session
+
+from directory import catalogue as cat
+from directory import db, rules, search, store
+from directory import vocabulary as vocab
+from directory.rules import Answers
+
+log = logging.getLogger(__name__)
+
+
+class Directory:
+    def __init__(self, database_url: str, data_dir: Path, index_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.vocabulary = vocab.load(self.data_dir / "vocabulary.yaml")
+        self.engine = db.make_engine(database_url)
+        self.cache = store.CatalogueCache(self.vocabulary)
+        self.index = search.IndexManager(Path(index_dir), self.vocabulary)
+
+    @property
+    def catalogue_file(self) -> Path:
+        return self.data_dir / "schemes.yaml"
+
+    @contextmanager
+    def session(self):
+        with db.session_scope(self.engine) as session:
+            yield session
+
+    def setup(self, auto_import: bool = True, build_index: bool = True) -> None:
+        """Create tables; on first run fill an empty database from data/schemes.yaml;
+        make sure this host has a current search index."""
+        db.create_tables(self.engine)
+        if auto_import:
+            with self.session() as session:
+                if store.is_empty(session):
+                    catalogue = cat.load(self.catalogue_file, self.vocabulary)
+                    report = store.import_catalogue(session, catalogue, actor="first run")
+                    log.info("imported %s: %s", self.catalogue_file, report.summary())
+        if build_index:
+            self.index.ensure(*self.snapshot())
+
+    def snapshot(self) -> tuple[cat.Catalogue, int]:
+        """The current catalogue (cached in memory) and its version."""
+        with Session(self.engine) as session:
+            catalogue = self.cache.get(session)
+            return catalogue, self.cache.version
+
+    def import_catalogue(self, catalogue: cat.Catalogue, actor: str) -> store.ImportReport:
+        with self.session() as session:
+            report = store.import_catalogue(session, catalogue, actor=actor)
+        if report.changed:
+            self.rebuild_index()
+        return report
+
+    def rebuild_index(self) -> None:
+        catalogue, version = self.snapshot()
+        self.index.rebuild(catalogue, version)
+
+    def search(self, query: search.Query) -> tuple[search.Results, bool]:
+        """Results, and whether they came from the slow fallback while the index rebuilds."""
+        catalogue, version = self.snapshot()
+        try:
+            return self.index.get(catalogue, version).run(query), False
+        except search.IndexUnavailable as error:
+            log.warning("searching without an index: %s", error)
+            return search.scan(catalogue, self.vocabulary, query), True
+
+    def decide(
+        self, answers: Answers, catalogue: cat.Catalogue | None = None
+    ) -> list[rules.Decision]:
+        catalogue = catalogue or self.snapshot()[0]
+        return rules.decide_all(self.vocabulary, answers, catalogue.rules.values())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,97 @@
+"""The web layer: thin views over the plain-Python core in directory.service."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from directory.service import Directory
+from directory.web import helpers
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(app.root_path).parent / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    csrf.init_app(app)
+
+    directory = Directory(
+        app.config["DATABASE_URL"], Path(app.config["DATA_DIR"]), Path(app.config["INDEX_DIR"])
+    )
+    directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
+    app.extensions["directory"] = directory
+
+    from directory.web import api, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+
+    helpers.register_template_helpers(app)
+    app.before_request(_make_csp_nonce)
+    app.after_request(_security_headers)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(500, _server_error)
+
+
+def _make_csp_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _security_headers(response):
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; object-src 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def _error_page(status: int, template: str, message: str):
+    if _wants_json():
+        return {"ok": False, "status": status, "errors": [{"message": message}]}, status
+    return render_template(template, status=status), status
+
+
+def _not_found(error):
+    return _error_page(404, "errors/404.html", "not found")
+
+
+def _method_not_allowed(error):
+    return _error_page(405, "errors/405.html", "method not allowed")
+
+
+def _server_error(error):
+    return _error_page(500, "errors/500.html", "something went wrong on our side")

@@ -1,0 +1,205 @@
+"""The JSON API under /api/v1/, described by /api/v1/openapi.json.
+
+Every error has one shape: {"ok": false, "status": 400, "errors": [{"parameter":
+..., "message": ..., "valid": [...]}]}, naming the parameter and what it accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Blueprint, abort, jsonify, request
+
+from directory import facets, rules, search
+from directory.web import representations
+from directory.web.helpers import ANSWER_PREFIX, directory, snapshot, today
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OPENAPI_FILE = Path(__file__).parent / "openapi.json"
+MAX_PAGE_SIZE = 100
+
+
+class BadRequest(Exception):
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(error: BadRequest):
+    return jsonify({"ok": False, "status": 400, "errors": error.errors}), 400
+
+
+def _problem(parameter: str, message: str, valid: list[str] | None = None) -> dict:
+    problem = {"parameter": parameter, "message": message}
+    if valid is not None:
+        problem["valid"] = valid
+    return problem
+
+
+def _int_parameter(name: str, default: int, low: int, high: int, errors: list) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        errors.append(_problem(name, f"should be a whole number from {low} to {high}"))
+        return default
+    return value
+
+
+def _check_names(allowed: list[str], errors: list) -> None:
+    for name in request.args:
+        if name not in allowed:
+            errors.append(_problem(name, "unknown parameter", sorted(allowed)))
+
+
+def _answers(prefix: str, errors: list) -> rules.Answers | None:
+    """Answers from the query string (`profession`, or `my_profession` with a prefix)."""
+    vocabulary = directory().vocabulary
+    raw = {
+        q: request.args.getlist(prefix + q)
+        for q in vocabulary.questions
+        if prefix + q in request.args
+    }
+    try:
+        return rules.parse_answers(vocabulary, raw) if (raw or not prefix) else None
+    except rules.AnswerErrors as bad:
+        errors += [_problem(prefix + e.parameter, e.message, e.valid) for e in bad.errors]
+        return None
+
+
+# Schemes --------------------------------------------------------------------------------------
+
+
+@bp.get("/schemes")
+def schemes():
+    vocabulary = directory().vocabulary
+    errors: list[dict] = []
+    allowed = [
+        "q",
+        "sort",
+        "page",
+        "page_size",
+        "open_now",
+        *[f.id for f in facets.FACETS],
+        *[ANSWER_PREFIX + q for q in vocabulary.questions],
+    ]
+    _check_names(allowed, errors)
+    filters = {}
+    for facet in facets.FACETS:
+        values = request.args.getlist(facet.id)
+        valid = facets.valid_values(facet.id, vocabulary)
+        for value in values:
+            if value not in valid:
+                errors.append(_problem(facet.id, f'unknown value "{value}"', valid))
+        if values:
+            filters[facet.id] = list(dict.fromkeys(values))
+    sort = request.args.get("sort", "relevance")
+    if sort not in search.SORTS:
+        errors.append(_problem("sort", f'unknown value "{sort}"', list(search.SORTS)))
+    open_now = request.args.get("open_now", "0")
+    if open_now not in ("0", "1"):
+        errors.append(_problem("open_now", f'unknown value "{open_now}"', ["0", "1"]))
+    page = _int_parameter("page", 1, 1, 10_000, errors)
+    page_size = _int_parameter("page_size", search.PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
+    me = _answers(ANSWER_PREFIX, errors)
+    text = request.args.get("q", "")
+    if len(text) > 200:
+        errors.append(_problem("q", "should be at most 200 characters"))
+    if errors:
+        raise BadRequest(errors)
+
+    catalogue = snapshot()
+    within = None
+    if open_now == "1":
+        within = frozenset(s.id for s in catalogue.schemes.values() if s.window_open_on(today()))
+    if me is not None:
+        open_to_me = frozenset(
+            d.scheme_id
+            for d in directory().decide(me, catalogue)
+            if d.status is not rules.Status.INELIGIBLE
+        )
+        within = open_to_me if within is None else within & open_to_me
+    query = search.Query(text, filters, sort, page, page_size, within)
+    results, degraded = directory().search(query)
+    return jsonify(
+        {
+            "ok": True,
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "page_size": page_size,
+            "suggestion": results.suggestion,
+            "corrected": results.corrected,
+            "degraded": degraded,
+            "results": [
+                {
+                    **representations.scheme_summary_json(catalogue.schemes[h.id], catalogue),
+                    "highlight": {"name": h.name_html, "summary": h.summary_html},
+                }
+                for h in results.hits
+            ],
+            "facets": results.facet_counts,
+        }
+    )
+
+
+@bp.get("/schemes/<scheme_id>")
+def scheme(scheme_id: str):
+    catalogue = snapshot()
+    found = catalogue.schemes.get(scheme_id)
+    if found is None:
+        abort(404)
+    return jsonify(
+        {
+            "ok": True,
+            "scheme": representations.scheme_json(found, catalogue, directory().vocabulary),
+        }
+    )
+
+
+@bp.get("/taxonomy")
+def taxonomy():
+    vocabulary = directory().vocabulary
+    term_sets = {}
+    for name, term_set in vocabulary.term_sets.items():
+        term_sets[name] = {
+            "label": term_set.label,
+            "terms": [t.model_dump(exclude_none=True) for t in term_set.terms],
+            "groups": [
+                {
+                    "slug": g.slug,
+                    "label": g.label,
+                    "members": sorted(vocabulary.expand(name, g.slug)),
+                }
+                for g in term_set.groups
+            ],
+        }
+    questions = [
+        {
+            "id": q.id,
+            "term_set": q.term_set,
+            "text": q.text,
+            "multiple": q.multiple,
+            "valid": rules.valid_answers(vocabulary, q.id),
+        }
+        for q in vocabulary.questions.values()
+    ]
+    facet_list = [
+        {"id": f.id, "label": f.label, "valid": facets.valid_values(f.id, vocabulary)}
+        for f in facets.FACETS
+    ]
+    return jsonify(
+        {"ok": True, "term_sets": term_sets, "questions": questions, "facets": facet_list}
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(json.loads(OPENAPI_FILE.read_text()))

@@ -1,0 +1,212 @@
+"""Small helpers shared by the views and templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from directory import facets, search
+from directory.catalogue import Catalogue, Scheme
+from directory.service import Directory
+
+
+def directory() -> Directory:
+    return current_app.extensions["directory"]
+
+
+def snapshot() -> Catalogue:
+    """The catalogue for this request (one version check per request)."""
+    if "catalogue" not in g:
+        g.catalogue, g.catalogue_version = directory().snapshot()
+    return g.catalogue
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def sentence(text: str) -> str:
+    """ "you are a physiotherapist" -> "You are a physiotherapist."."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".?!:" else ".")
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def rfc3339(moment: dt.datetime | None) -> str:
+    """A timestamp for Atom; SQLite hands back naive datetimes, which we store as UTC."""
+    moment = moment or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def nice_date(day: dt.date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def scheme_url(scheme_id: str, **kwargs) -> str:
+    return url_for("public.scheme", scheme_id=scheme_id, **kwargs)
+
+
+NAVIGATION = (  # (text, endpoint, endpoints in its section): shown once its endpoint exists
+    ("Search", "public.search_page", ("public.search_page",)),
+    ("Check what you can join", "eligibility.start", ("eligibility.",)),
+    (
+        "Browse",
+        "public.browse",
+        ("public.browse", "public.profession", "public.provider", "public.mentoring_type"),
+    ),
+    ("Mentoring guide", "guide.index", ("guide.",)),
+)
+
+
+def nav_items() -> list[dict]:
+    here = request.endpoint or ""
+    items = []
+    for text, endpoint, section in NAVIGATION:
+        if endpoint in current_app.view_functions:
+            items.append(
+                {
+                    "text": text,
+                    "href": url_for(endpoint),
+                    "current": here == endpoint,
+                    "active": here.startswith(section) and here != endpoint,
+                }
+            )
+    return items
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.context_processor(
+        lambda: {"nav_items": nav_items(), "current_endpoints": current_app.view_functions}
+    )
+    app.jinja_env.globals.update(
+        csp_nonce=lambda: g.get("csp_nonce", ""),
+        vocabulary=lambda: directory().vocabulary,
+        scheme_url=scheme_url,
+        today=today,
+    )
+    app.jinja_env.filters.update(
+        sentence=sentence, capitalise=capitalise, nice_date=nice_date, rfc3339=rfc3339
+    )
+
+
+# Search state in the URL ------------------------------------------------------------------
+
+SEARCH_PARAMETERS = ("q", "sort", "page", "open_now", *[f.id for f in facets.FACETS])
+ANSWER_PREFIX = "my_"  # "search as me": the checker's answers ride along as my_profession=...
+
+
+@dataclass
+class SearchState:
+    """One search, as read from (and written back to) a plain GET URL."""
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    open_now: bool = False
+    answers: MultiDict = field(default_factory=MultiDict)  # my_* parameters, kept as given
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # values we did not understand
+
+    @classmethod
+    def from_args(cls, args: MultiDict, vocabulary) -> SearchState:
+        state = cls(text=args.get("q", "").strip()[:200])
+        state.sort = args.get("sort") if args.get("sort") in search.SORTS else "relevance"
+        state.page = _positive_int(args.get("page"), default=1)
+        state.open_now = args.get("open_now") == "1"
+        for facet in facets.FACETS:
+            valid = set(facets.valid_values(facet.id, vocabulary))
+            chosen = []
+            for value in args.getlist(facet.id):
+                if value in valid and value not in chosen:
+                    chosen.append(value)
+                elif value:
+                    state.ignored.append((facet.id, value))
+            if chosen:
+                state.filters[facet.id] = chosen
+        state.answers = MultiDict(
+            [(k, v) for k, v in args.items(multi=True) if k.startswith(ANSWER_PREFIX)]
+        )
+        return state
+
+    def to_args(self) -> MultiDict:
+        args = MultiDict()
+        if self.text:
+            args.add("q", self.text)
+        for facet in facets.FACETS:
+            for value in self.filters.get(facet.id, []):
+                args.add(facet.id, value)
+        if self.open_now:
+            args.add("open_now", "1")
+        if self.sort != "relevance":
+            args.add("sort", self.sort)
+        for key, value in self.answers.items(multi=True):
+            args.add(key, value)
+        if self.page > 1:
+            args.add("page", str(self.page))
+        return args
+
+    def url(self, endpoint: str = "public.search_page", **changes) -> str:
+        """This search with some parts changed; any change but `page` goes back to page 1."""
+        state = SearchState(
+            self.text,
+            {k: list(v) for k, v in self.filters.items()},
+            self.sort,
+            self.page,
+            self.open_now,
+            MultiDict(self.answers),
+        )
+        if "page" not in changes:
+            state.page = 1
+        for key, value in changes.items():
+            setattr(state, key, value)
+        query = urlencode(list(state.to_args().items(multi=True)))
+        return url_for(endpoint) + (f"?{query}" if query else "")
+
+    def without(self, facet_id: str, value: str) -> str:
+        filters = {
+            k: [v for v in vs if (k, v) != (facet_id, value)] for k, vs in self.filters.items()
+        }
+        return self.url(filters={k: v for k, v in filters.items() if v})
+
+    def with_filter(self, facet_id: str, value: str) -> str:
+        filters = {k: list(v) for k, v in self.filters.items()}
+        filters.setdefault(facet_id, []).append(value)
+        return self.url(filters=filters)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.filters) or self.open_now
+
+
+def _positive_int(value: str | None, default: int) -> int:
+    try:
+        number = int(value or default)
+    except ValueError:
+        return default
+    return min(max(number, 1), 10_000)
+
+
+def open_now_ids(catalogue: Catalogue, day: dt.date) -> frozenset[str]:
+    """Listings whose published application window is open on `day`."""
+    return frozenset(s.id for s in catalogue.schemes.values() if s.window_open_on(day))
+
+
+def verification(scheme: Scheme, day: dt.date) -> dict:
+    """How fresh a listing is, for the "not yet verified" / "last verified" line."""
+    return {
+        "verified": scheme.last_verified is not None,
+        "last_verified": scheme.last_verified,
+        "review_due": scheme.review_due,
+        "overdue": scheme.review_is_due(day),
+    }

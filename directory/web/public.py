@@ -1,0 +1,290 @@
+"""Public pages: home, search, scheme pages, browsing, feeds and the site's own pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from sqlmodel import Session, select
+
+from directory import facets, rules, search
+from directory.catalogue import Catalogue
+from directory.models import SchemeRow
+from directory.web import helpers, representations
+from directory.web.helpers import SearchState, directory, snapshot
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    catalogue = snapshot()
+    vocabulary = directory().vocabulary
+    professions = list(vocabulary.term_sets["professions"].terms)
+    return render_template(
+        "public/home.html",
+        professions=professions,
+        listing_count=len(catalogue.schemes),
+        mentoring_types=vocabulary.term_sets["mentoring_types"].terms,
+    )
+
+
+# Search -------------------------------------------------------------------------------------
+
+
+def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
+    """The results for a search state, honouring "open now" and "search as me"."""
+    catalogue = snapshot()
+    within = None
+    if state.open_now:
+        within = helpers.open_now_ids(catalogue, helpers.today())
+    me = representations.answers_from_prefixed(state.answers, directory().vocabulary)
+    if me is not None:
+        decisions = directory().decide(me, catalogue)
+        mine = frozenset(d.scheme_id for d in decisions if d.status is not rules.Status.INELIGIBLE)
+        within = mine if within is None else within & mine
+    query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
+    results, degraded = directory().search(query)
+    return results, degraded, me
+
+
+@bp.get("/search")
+def search_page():
+    vocabulary = directory().vocabulary
+    state = SearchState.from_args(request.args, vocabulary)
+    results, degraded, me = run_search(state)
+    catalogue = snapshot()
+    return render_template(
+        "public/search.html",
+        state=state,
+        results=results,
+        degraded=degraded,
+        searching_as_me=me is not None,
+        schemes=catalogue.schemes,
+        organisations=catalogue.organisations,
+        facet_groups=_facet_groups(state, results, vocabulary),
+        chips=_chips(state, vocabulary),
+    )
+
+
+def _facet_groups(state: SearchState, results: search.Results, vocabulary) -> list[dict]:
+    groups = []
+    for facet in facets.FACETS:
+        counts = results.facet_counts.get(facet.id, {})
+        selected = state.filters.get(facet.id, [])
+        values = [
+            {
+                "value": value,
+                "label": facets.value_label(facet.id, value, vocabulary),
+                "count": counts.get(value, 0),
+                "selected": value in selected,
+            }
+            for value in facets.valid_values(facet.id, vocabulary)
+            if counts.get(value, 0) or value in selected
+        ]
+        if values:
+            groups.append({"id": facet.id, "label": facet.label, "values": values})
+    return groups
+
+
+def _chips(state: SearchState, vocabulary) -> list[dict]:
+    chips = [
+        {
+            "label": facets.value_label(facet_id, value, vocabulary),
+            "url": state.without(facet_id, value),
+        }
+        for facet_id, values in state.filters.items()
+        for value in values
+    ]
+    if state.open_now:
+        chips.append({"label": "Applications open now", "url": state.url(open_now=False)})
+    return chips
+
+
+@bp.get("/search.csv")
+def search_csv():
+    """Every listing in a result set, as CSV (all pages)."""
+    state = SearchState.from_args(request.args, directory().vocabulary)
+    state.page = 1
+    results, _, _ = run_search(state, page_size=100_000)
+    catalogue = snapshot()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["id", "name", "provider", "listing_type", "access", "summary", "url", "last_verified"]
+    )
+    for hit in results.hits:
+        scheme = catalogue.schemes[hit.id]
+        writer.writerow(
+            [
+                scheme.id,
+                scheme.name,
+                catalogue.organisations[scheme.provider].name,
+                scheme.listing_type,
+                scheme.access or "",
+                scheme.summary,
+                url_for("public.scheme", scheme_id=scheme.id, _external=True),
+                scheme.last_verified.isoformat() if scheme.last_verified else "",
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=mentoring-schemes.csv"},
+    )
+
+
+# Scheme pages -------------------------------------------------------------------------------
+
+
+@bp.get("/schemes/<scheme_id>")
+def scheme(scheme_id: str):
+    catalogue = snapshot()
+    scheme = catalogue.schemes.get(scheme_id)
+    if scheme is None:
+        abort(404)
+    view = representations.scheme_view(scheme, catalogue, directory().vocabulary)
+    return render_template(
+        "public/scheme.html",
+        scheme=scheme,
+        view=view,
+        related=representations.related(scheme, catalogue, directory().vocabulary),
+    )
+
+
+@bp.get("/schemes/<scheme_id>.json")
+def scheme_json(scheme_id: str):
+    catalogue = snapshot()
+    scheme = catalogue.schemes.get(scheme_id)
+    if scheme is None:
+        abort(404)
+    return representations.scheme_json(scheme, catalogue, directory().vocabulary)
+
+
+# Browsing -----------------------------------------------------------------------------------
+
+
+@bp.get("/browse")
+def browse():
+    catalogue = snapshot()
+    vocabulary = directory().vocabulary
+    by_provider = {}
+    for s in catalogue.schemes.values():
+        by_provider[s.provider] = by_provider.get(s.provider, 0) + 1
+    providers = sorted(catalogue.organisations.values(), key=lambda o: o.name.lower())
+    return render_template(
+        "public/browse.html",
+        professions=vocabulary.term_sets["professions"].terms,
+        providers=[(o, by_provider.get(o.id, 0)) for o in providers if by_provider.get(o.id)],
+        mentoring_types=vocabulary.term_sets["mentoring_types"].terms,
+    )
+
+
+@bp.get("/browse/professions/<slug>")
+def profession(slug: str):
+    vocabulary = directory().vocabulary
+    if slug not in vocabulary.slugs("professions"):
+        abort(404)
+    catalogue = snapshot()
+    view = representations.profession_view(slug, catalogue, vocabulary)
+    return render_template(
+        "public/profession.html", view=view, organisations=catalogue.organisations
+    )
+
+
+@bp.get("/browse/providers/<org_id>")
+def provider(org_id: str):
+    catalogue = snapshot()
+    org = catalogue.organisations.get(org_id)
+    if org is None:
+        abort(404)
+    schemes = sorted(
+        (s for s in catalogue.schemes.values() if s.provider == org_id), key=lambda s: s.name
+    )
+    return render_template(
+        "public/provider.html",
+        org=org,
+        kind=directory().vocabulary.label("provider_kinds", org.kind),
+        schemes=schemes,
+    )
+
+
+@bp.get("/mentoring-types")
+def mentoring_types():
+    catalogue = snapshot()
+    vocabulary = directory().vocabulary
+    types = [
+        (term, _schemes_offering(catalogue, term.slug))
+        for term in vocabulary.term_sets["mentoring_types"].terms
+    ]
+    return render_template("public/mentoring_types.html", types=types)
+
+
+@bp.get("/mentoring-types/<slug>")
+def mentoring_type(slug: str):
+    vocabulary = directory().vocabulary
+    if slug not in vocabulary.slugs("mentoring_types"):
+        abort(404)
+    term = vocabulary.term("mentoring_types", slug)
+    return render_template(
+        "public/mentoring_type.html", term=term, schemes=_schemes_offering(snapshot(), slug)
+    )
+
+
+def _schemes_offering(catalogue: Catalogue, slug: str):
+    return sorted(
+        (s for s in catalogue.schemes.values() if slug in s.mentoring_types), key=lambda s: s.name
+    )
+
+
+# Feeds and site pages ----------------------------------------------------------------------
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    catalogue = snapshot()
+    vocabulary = directory().vocabulary
+    urls = [
+        url_for(e, _external=True)
+        for e in ("public.home", "public.search_page", "public.browse", "public.mentoring_types")
+    ]
+    urls += [url_for("public.scheme", scheme_id=i, _external=True) for i in catalogue.schemes]
+    urls += [
+        url_for("public.profession", slug=s, _external=True)
+        for s in vocabulary.slugs("professions")
+    ]
+    urls += [url_for("public.provider", org_id=i, _external=True) for i in catalogue.organisations]
+    urls += [
+        url_for("public.mentoring_type", slug=s, _external=True)
+        for s in vocabulary.slugs("mentoring_types")
+    ]
+    body = render_template("public/sitemap.xml", urls=urls)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/feed.atom")
+def feed():
+    """New and changed listings, newest first."""
+    catalogue = snapshot()
+    with Session(directory().engine) as session:
+        rows = session.exec(select(SchemeRow).order_by(SchemeRow.updated_at.desc()).limit(50)).all()
+    entries = [(row, catalogue.schemes[row.id]) for row in rows if row.id in catalogue.schemes]
+    updated = entries[0][0].updated_at if entries else None
+    body = render_template("public/feed.atom", entries=entries, updated=updated)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html")
+
+
+@bp.get("/open-data")
+def open_data():
+    return render_template("public/open_data.html")

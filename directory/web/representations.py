@@ -1,0 +1,180 @@
+"""How listings are shown: the view models behind pages and the JSON twins."""
+
+from __future__ import annotations
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from directory import facets, rules
+from directory.catalogue import Catalogue, Scheme, record
+from directory.vocabulary import Vocabulary
+from directory.web.helpers import ANSWER_PREFIX, today, verification
+
+UNKNOWN = "Not stated in our sources"
+
+
+def answers_from_prefixed(args: MultiDict, vocabulary: Vocabulary) -> rules.Answers | None:
+    """The checker's answers carried as my_* parameters; None if there are none or any is bad."""
+    if not args:
+        return None
+    raw = {
+        key.removeprefix(ANSWER_PREFIX): args.getlist(key)
+        for key in args
+        if key.removeprefix(ANSWER_PREFIX) in vocabulary.questions
+    }
+    try:
+        return rules.parse_answers(vocabulary, raw)
+    except rules.AnswerErrors:
+        return None
+
+
+def role_view(
+    scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary, role: str
+) -> dict | None:
+    block = scheme.eligibility.get(role)
+    compiled = catalogue.rules[scheme.id].by_role.get(role)
+    if block is None or compiled is None:
+        return None
+    return {
+        "role": vocabulary.term("roles", role),
+        "conditions": rules.describe(vocabulary, compiled.rule),
+        "evidence": block.evidence,
+        "reference": block.reference,
+        "reference_is_url": block.reference.startswith(("http://", "https://")),
+        "also_check": block.also_check,
+    }
+
+
+def applications_view(scheme: Scheme) -> dict:
+    applications = scheme.applications
+    if applications.timing == "all-year":
+        when = "Open all year"
+    elif applications.timing == "windows" and applications.windows:
+        when = None  # the template lists the windows
+    elif applications.timing == "windows":
+        when = "In application rounds: dates not published"
+    else:
+        when = "Dates not published"
+    return {
+        "how": applications.how,
+        "when": when,
+        "windows": applications.windows,
+        "open_now": scheme.window_open_on(today()),
+    }
+
+
+def scheme_view(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
+    org = catalogue.organisations[scheme.provider]
+    regions = (
+        [vocabulary.label("regions", r) for r in scheme.regions]
+        if scheme.regions is not None
+        else None
+    )
+    return {
+        "provider": org,
+        "provider_kind": vocabulary.label("provider_kinds", org.kind),
+        "listing_type": vocabulary.label("listing_types", scheme.listing_type),
+        "access": vocabulary.label("access", scheme.access) if scheme.access else None,
+        "mentoring_types": [vocabulary.term("mentoring_types", t) for t in scheme.mentoring_types],
+        "regions": regions,
+        "roles": [
+            v
+            for r in vocabulary.slugs("roles")
+            if (v := role_view(scheme, catalogue, vocabulary, r))
+        ],
+        "applications": applications_view(scheme),
+        "link": scheme.url or org.url,
+        "link_is_provider": not scheme.url and bool(org.url),
+        "verification": verification(scheme, today()),
+        "paragraphs": [p.strip() for p in scheme.description.split("\n\n") if p.strip()],
+        "unknown": UNKNOWN,
+    }
+
+
+def related(
+    scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary, limit: int = 3
+) -> list[Scheme]:
+    """Listings most like this one: same provider first, then shared facet values."""
+    mine = facets.scheme_facets(scheme, catalogue, vocabulary)
+    scored = []
+    for other in catalogue.schemes.values():
+        if other.id == scheme.id:
+            continue
+        theirs = facets.scheme_facets(other, catalogue, vocabulary)
+        shared = sum(
+            len(set(mine[f]) & set(theirs[f]))
+            for f in ("profession", "mentoring_type", "member_of")
+        )
+        score = shared + (10 if other.provider == scheme.provider else 0)
+        if score:
+            scored.append((-score, other.name, other))
+    return [s for _, _, s in sorted(scored, key=lambda t: t[:2])[:limit]]
+
+
+def scheme_json(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
+    """A listing for the API: its catalogue record plus what the site derives from it."""
+    org = catalogue.organisations[scheme.provider]
+    data = record(scheme)
+    data.update(
+        url=url_for("public.scheme", scheme_id=scheme.id, _external=True),
+        provider=record(org),
+        link=scheme.url,
+        review_due=scheme.review_due.isoformat() if scheme.review_due else None,
+        verified=scheme.last_verified is not None,
+        facets=facets.scheme_facets(scheme, catalogue, vocabulary),
+    )
+    return data
+
+
+def scheme_summary_json(scheme: Scheme, catalogue: Catalogue) -> dict:
+    org = catalogue.organisations[scheme.provider]
+    return {
+        "id": scheme.id,
+        "name": scheme.name,
+        "summary": scheme.summary,
+        "provider": {"id": org.id, "name": org.name},
+        "listing_type": scheme.listing_type,
+        "access": scheme.access,
+        "last_verified": scheme.last_verified.isoformat() if scheme.last_verified else None,
+        "url": url_for("public.scheme", scheme_id=scheme.id, _external=True),
+        "api_url": url_for("api.scheme", scheme_id=scheme.id, _external=True),
+    }
+
+
+def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
+    """ "I'm a paramedic": everything open to them, profession-specific listings first."""
+    term = vocabulary.term("professions", slug)
+    answers = rules.parse_answers(vocabulary, {"profession": slug})
+    decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
+    specific, shared, guidance = [], [], []
+    for decision in decisions:
+        if decision.status is rules.Status.INELIGIBLE:
+            continue
+        scheme = catalogue.schemes[decision.scheme_id]
+        if scheme.listing_type == "guidance":
+            guidance.append(scheme)
+        elif _names_profession(catalogue, scheme.id, slug):
+            specific.append(scheme)
+        else:
+            shared.append(scheme)
+    body = next(
+        (m for m in vocabulary.term_sets["memberships"].terms if m.profession == slug), None
+    )
+    return {
+        "term": term,
+        "specific": sorted(specific, key=lambda s: s.name),
+        "shared": sorted(shared, key=lambda s: s.name),
+        "guidance": sorted(guidance, key=lambda s: s.name),
+        "professional_body": body,
+    }
+
+
+def _names_profession(catalogue: Catalogue, scheme_id: str, slug: str) -> bool:
+    """Whether a listing's mentee rule names this profession itself (not via a group)."""
+    mentee = catalogue.rules[scheme_id].by_role.get("mentee")
+    if mentee is None:
+        return False
+    return any(
+        p.question == "profession" and not p.negated and slug in p.written
+        for p in facets.predicates(mentee.rule)
+    )

@@ -1,0 +1,48 @@
+"""An app per test on a fresh database (SQLite, or PostgreSQL for the `pg_app` fixture)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from directory import create_app
+
+
+def make_app(tmp_path, database_url: str, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "INDEX_DIR": str(tmp_path / "search-index"),
+            "WTF_CSRF_ENABLED": False,
+            **config,
+        }
+    )
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    yield app
+    app.extensions["directory"].close()
+
+
+@pytest.fixture
+def any_db_app(tmp_path, database_url):
+    """The same app on SQLite and on PostgreSQL."""
+    app = make_app(tmp_path, database_url)
+    yield app
+    app.extensions["directory"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def text_of(html: str) -> str:
+    """Visible-ish text of a page, whitespace collapsed, for asserting sentences."""
+    without_tags = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", without_tags).strip()

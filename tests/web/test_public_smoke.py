@@ -1,0 +1,54 @@
+"""Every public page answers, with a proper title and no server error."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import text_of
+
+PAGES = [
+    ("/", "Find a mentoring scheme – AHP Mentoring Directory"),
+    ("/search", "Search – AHP Mentoring Directory"),
+    ("/search?q=physio", "physio – Search – AHP Mentoring Directory"),
+    (
+        "/schemes/csp-mentoring",
+        "Chartered Society of Physiotherapy mentoring scheme – AHP Mentoring Directory",
+    ),
+    ("/browse", "Browse mentoring schemes – AHP Mentoring Directory"),
+    ("/browse/professions/paramedic", "Mentoring for paramedics – AHP Mentoring Directory"),
+    ("/browse/providers/sor", "Society of Radiographers – AHP Mentoring Directory"),
+    ("/mentoring-types", "Types of mentoring – AHP Mentoring Directory"),
+    ("/mentoring-types/peer", "Peer mentoring – AHP Mentoring Directory"),
+    ("/privacy", "Privacy – AHP Mentoring Directory"),
+    ("/accessibility", "Accessibility – AHP Mentoring Directory"),
+    ("/open-data", "Open data – AHP Mentoring Directory"),
+]
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES)
+def test_public_pages_have_their_title(client, path, title):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert f"<title>{title}</title>" in response.get_data(as_text=True)
+
+
+def test_a_missing_page_offers_search(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert 'role="search"' in response.get_data(as_text=True)
+
+
+def test_an_unknown_scheme_is_a_404_in_html_and_json(client):
+    assert client.get("/schemes/nope").status_code == 404
+    response = client.get("/schemes/nope.json")
+    assert response.status_code == 404
+    assert response.json == {"ok": False, "status": 404, "errors": [{"message": "not found"}]}
+
+
+def test_a_scheme_that_is_not_verified_says_so(client):
+    text = text_of(client.get("/schemes/csp-mentoring").get_data(as_text=True))
+    assert "Not yet verified: no one has checked this listing" in text
+
+
+def test_the_database_is_filled_from_the_catalogue_on_first_run(client):
+    assert client.get("/api/v1/schemes?page_size=100").json["total"] == 15
