@@ -12,7 +12,7 @@ import string
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -76,6 +76,8 @@ class Question(_Strict):
     default: Slug | None = None
     ask_if: dict[str, Any] | None = None
     none_label: Text | None = None
+    widget: Literal["radios", "select", "checkboxes"] = "radios"
+    error: Text  # GOV.UK wording for a missing answer: "Select your profession"
     condition: Text
     condition_not: Text
     unmet: Text
@@ -271,6 +273,15 @@ def _check_question(
         ]
     problems = []
     terms = vocabulary.term_sets[question.term_set].terms
+    if question.multiple != (question.widget == "checkboxes"):
+        problems.append(
+            document.problem((*at, "widget"), "use checkboxes for multiple answers, and only then")
+        )
+    for term in terms:
+        if term.slug in (rules.NOT_SURE, rules.NONE_OF_THESE):
+            problems.append(
+                document.problem((*at, "term_set"), f'"{term.slug}" is reserved for answers')
+            )
     if question.default and question.default not in {t.slug for t in terms}:
         problems.append(document.problem((*at, "default"), f'unknown term "{question.default}"'))
     for name in TEMPLATES:

@@ -80,6 +80,7 @@ questions:
   - id: colour
     term_set: colours
     text: Which colour?
+    error: Select a colour
     condition: you like {terms}
     condition_not: you do not like {terms}
     unmet: it is for {terms.plural}, and you said {answer}
@@ -113,7 +114,7 @@ def test_a_new_criterion_is_only_data(vocabulary):
         ),
         (
             ("you like {terms}", "you like {term}"),
-            "vocabulary.yaml:11: questions[0].condition: unknown placeholder {term}",
+            "vocabulary.yaml:12: questions[0].condition: unknown placeholder {term}",
         ),
         (
             ("{slug: red, label: Red}", "{slug: Red, label: Red}"),
