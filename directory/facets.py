@@ -49,17 +49,11 @@ def _memberships(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
     mentee = scheme_rules.by_role.get("mentee")
     if mentee is None:
         return []
-    asked = [p for p in predicates(mentee.rule) if p.question == "member_of" and not p.negated]
+    asked = [
+        p for p in rules.predicates(mentee.rule) if p.question == "member_of" and not p.negated
+    ]
     slugs = sorted({slug for p in asked for slug in p.accepts})
     return slugs or [NO_MEMBERSHIP]
-
-
-def predicates(node: rules.Rule):
-    if isinstance(node, rules.Predicate):
-        yield node
-    elif isinstance(node, rules.AllOf | rules.AnyOf):
-        for child in node.children:
-            yield from predicates(child)
 
 
 def _field(name: str, expand_set: str | None = None) -> Callable:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -408,6 +408,15 @@ def decide_all(
 ) -> list[Decision]:
     evaluator = Evaluator(vocabulary, answers)
     return [decide(evaluator, scheme) for scheme in schemes]
+
+
+def predicates(node: Rule) -> Iterator[Predicate]:
+    """Every predicate in a rule, depth first."""
+    if isinstance(node, Predicate):
+        yield node
+    elif isinstance(node, AllOf | AnyOf):
+        for child in node.children:
+            yield from predicates(child)
 
 
 def should_ask(vocabulary: Vocabulary, question_id: str, answers: Answers) -> bool:

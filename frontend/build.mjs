@@ -10,6 +10,7 @@ import * as sass from "sass";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.join(root, "static", "dist");
 const govukDist = path.join(root, "node_modules", "govuk-frontend", "dist", "govuk");
+const autocompleteDist = path.join(root, "node_modules", "accessible-autocomplete", "dist");
 
 // Warnings from our own Sass still print; `quietDeps` only hides those raised
 // inside node_modules (govuk-frontend), which we cannot fix. Any warning that
@@ -42,6 +43,9 @@ await Promise.all([
   // The minified file ends with a sourceMappingURL comment; ship the map so
   // browser dev tools do not log a 404 for it.
   copyFile(path.join(govukDist, "govuk-frontend.min.js.map"), path.join(outDir, "govuk-frontend.min.js.map")),
+  // The type-ahead for long lists (the checker's profession question).
+  copyFile(path.join(autocompleteDist, "accessible-autocomplete.min.js"), path.join(outDir, "accessible-autocomplete.min.js")),
+  copyFile(path.join(autocompleteDist, "accessible-autocomplete.min.js.map"), path.join(outDir, "accessible-autocomplete.min.js.map")),
 ]);
 
 if (warnings.length) {
@@ -49,4 +53,4 @@ if (warnings.length) {
   console.error(`\nSass printed ${warnings.length} warning(s); fix them (build failed).`);
   process.exit(1);
 }
-console.log(`Built ${path.relative(root, outDir)}/: main.css, print.css, govuk-frontend.min.js`);
+console.log(`Built ${path.relative(root, outDir)}/: main.css, print.css, govuk-frontend.min.js, accessible-autocomplete.min.js`);

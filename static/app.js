@@ -4,3 +4,35 @@
 import { initAll } from './dist/govuk-frontend.min.js'
 
 initAll()
+
+// Long lists (the checker's profession question) are a plain <select> without
+// JavaScript. With it, they become a type-ahead that also understands the words
+// people type: "physio", "SALT", "OT", "chiropodist".
+function enhanceSelects () {
+  const autocomplete = window.accessibleAutocomplete
+  if (!autocomplete) return
+  for (const select of document.querySelectorAll('select[data-module="app-autocomplete"]')) {
+    const synonyms = JSON.parse(select.dataset.synonyms || '{}')
+    const options = [...select.options].filter(option => option.value)
+    autocomplete.enhanceSelectElement({
+      selectElement: select,
+      defaultValue: '',
+      showAllValues: true,
+      source (query, populate) {
+        const typed = query.trim().toLowerCase()
+        const matches = options.filter(option =>
+          option.textContent.toLowerCase().includes(typed) ||
+          (synonyms[option.value] || []).some(word => word.toLowerCase().includes(typed))
+        )
+        populate(matches.map(option => option.textContent.trim()))
+      }
+    })
+  }
+}
+
+// Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', enhanceSelects)
+} else {
+  enhanceSelects()
+}

@@ -39,9 +39,10 @@ def init_app(app: Flask) -> None:
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory
 
-    from directory.web import api, public
+    from directory.web import api, checker, public
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(checker.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 
 from directory import facets, rules, search
 from directory.web import representations
@@ -162,6 +162,44 @@ def scheme(scheme_id: str):
             "scheme": representations.scheme_json(found, catalogue, directory().vocabulary),
         }
     )
+
+
+@bp.get("/eligibility")
+def eligibility():
+    """Which listings a person can join (or mentor with), could join, or cannot, and why."""
+    vocabulary = directory().vocabulary
+    errors: list[dict] = []
+    _check_names(list(vocabulary.questions), errors)
+    answers = _answers("", errors)
+    if errors:
+        raise BadRequest(errors)
+    catalogue = snapshot()
+    grouped: dict[str, list] = {status.value: [] for status in rules.Status}
+    for decision in directory().decide(answers, catalogue):
+        grouped[decision.status.value].append(_decision_json(decision, catalogue))
+    return jsonify(
+        {
+            "ok": True,
+            "answers": {q: sorted(v) if v is not None else None for q, v in answers.items()},
+            **grouped,
+        }
+    )
+
+
+def _decision_json(decision: rules.Decision, catalogue) -> dict:
+    scheme = catalogue.schemes[decision.scheme_id]
+    item = {
+        "id": scheme.id,
+        "name": scheme.name,
+        "listing_type": scheme.listing_type,
+        "url": url_for("public.scheme", scheme_id=scheme.id, _external=True),
+        "reasons": list(decision.reasons),
+    }
+    if decision.status is rules.Status.POSSIBLE:
+        item["needs"] = list(decision.needs)
+    if decision.also_check:
+        item["also_check"] = list(decision.also_check)
+    return item
 
 
 @bp.get("/taxonomy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -85,6 +86,12 @@ def nav_items() -> list[dict]:
     return items
 
 
+def synonyms_json(question_id: str) -> str:
+    """{slug: [words people type]} for a question's type-ahead, as JSON."""
+    vocabulary = directory().vocabulary
+    return json.dumps({t.slug: list(t.synonyms) for t in vocabulary.question_terms(question_id)})
+
+
 def register_template_helpers(app: Flask) -> None:
     app.context_processor(
         lambda: {"nav_items": nav_items(), "current_endpoints": current_app.view_functions}
@@ -93,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
         csp_nonce=lambda: g.get("csp_nonce", ""),
         vocabulary=lambda: directory().vocabulary,
         scheme_url=scheme_url,
+        synonyms_json=synonyms_json,
         today=today,
     )
     app.jinja_env.filters.update(

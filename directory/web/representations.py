@@ -153,7 +153,7 @@ def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> 
         scheme = catalogue.schemes[decision.scheme_id]
         if scheme.listing_type == "guidance":
             guidance.append(scheme)
-        elif _names_profession(catalogue, scheme.id, slug):
+        elif names_profession(catalogue, scheme.id, slug):
             specific.append(scheme)
         else:
             shared.append(scheme)
@@ -169,12 +169,12 @@ def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> 
     }
 
 
-def _names_profession(catalogue: Catalogue, scheme_id: str, slug: str) -> bool:
+def names_profession(catalogue: Catalogue, scheme_id: str, slug: str) -> bool:
     """Whether a listing's mentee rule names this profession itself (not via a group)."""
     mentee = catalogue.rules[scheme_id].by_role.get("mentee")
     if mentee is None:
         return False
     return any(
         p.question == "profession" and not p.negated and slug in p.written
-        for p in facets.predicates(mentee.rule)
+        for p in rules.predicates(mentee.rule)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -22,8 +23,18 @@ def make_app(tmp_path, database_url: str, **config):
     )
 
 
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One app for read-only tests: the real catalogue on SQLite. Tests that change
+    anything use `fresh_app`, so they cannot leak into each other."""
+    tmp_path = tmp_path_factory.mktemp("shared-app")
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    yield app
+    app.extensions["directory"].close()
+
+
 @pytest.fixture
-def app(tmp_path):
+def fresh_app(tmp_path):
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")
     yield app
     app.extensions["directory"].close()
@@ -45,4 +56,4 @@ def client(app):
 def text_of(html: str) -> str:
     """Visible-ish text of a page, whitespace collapsed, for asserting sentences."""
     without_tags = re.sub(r"<[^>]+>", " ", html)
-    return re.sub(r"\s+", " ", without_tags).strip()
+    return re.sub(r"\s+", " ", unescape(without_tags)).strip()

@@ -1,0 +1,213 @@
+""" "Which schemes can I join?": the eligibility checker.
+
+GOV.UK question pages: one question per page, then "check your answers", then
+results; or every question on one page for returning users. All of it is GET:
+answers live only in the URL, so results can be bookmarked, shared or printed,
+and nothing a person answers is stored or logged on the server.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from directory import journey, rules
+from directory.rules import Status
+from directory.web import representations
+from directory.web.forms import CheckerForm, choices
+from directory.web.helpers import ANSWER_PREFIX, directory, snapshot
+
+bp = Blueprint("eligibility", __name__, url_prefix="/check")
+
+ANSWERED = "answered"  # marks a submitted question page (its value is the question id)
+
+
+def _url(endpoint: str, raw: journey.Raw, **values) -> str:
+    query = urlencode(journey.as_pairs(raw))
+    return url_for(endpoint, **values) + (f"?{query}" if query else "")
+
+
+def _current_answers() -> journey.Raw:
+    vocabulary = directory().vocabulary
+    return journey.prune(vocabulary, journey.raw_answers(request.args, vocabulary))
+
+
+@bp.get("/")
+def start():
+    vocabulary = directory().vocabulary
+    first = next(iter(vocabulary.questions))
+    return render_template(
+        "eligibility/start.html",
+        first_url=url_for("eligibility.question", question_id=first),
+        all_url=url_for("eligibility.all_questions"),
+    )
+
+
+@bp.get("/<question_id>")
+def question(question_id: str):
+    vocabulary = directory().vocabulary
+    if question_id not in vocabulary.questions:
+        abort(404)
+    raw = journey.raw_answers(request.args, vocabulary)
+    others = journey.prune(vocabulary, {q: v for q, v in raw.items() if q != question_id})
+    if question_id not in journey.asked(vocabulary, others):
+        return redirect(_next_url(others))  # e.g. study level for someone qualified
+    submitted = request.args.get(ANSWERED) == question_id
+    form = CheckerForm.for_questions(vocabulary, [question_id], request.args)
+    if submitted and form.validate():
+        return redirect(_next_url(journey.prune(vocabulary, raw)))
+    previous = journey.previous_question(vocabulary, others, question_id)
+    back_url = (
+        _url("eligibility.question", others, question_id=previous)
+        if previous
+        else url_for("eligibility.start")
+    )
+    return render_template(
+        "eligibility/question.html",
+        form=form,
+        question=vocabulary.questions[question_id],
+        field=form[question_id],
+        hidden=journey.as_pairs(others),
+        back_url=back_url,
+        options=_options(question_id),
+    )
+
+
+def _next_url(raw: journey.Raw) -> str:
+    following = journey.next_question(directory().vocabulary, raw)
+    if following:
+        return _url("eligibility.question", raw, question_id=following)
+    return _url("eligibility.check_answers", raw)
+
+
+def _options(question_id: str) -> list[dict]:
+    """Each answer with its hint, for the templates' radios, checkboxes or select."""
+    vocabulary = directory().vocabulary
+    question = vocabulary.questions[question_id]
+    hints = {t.slug: t.description for t in vocabulary.question_terms(question_id)}
+    return [
+        {
+            "value": value,
+            "text": text,
+            "hint": hints.get(value),
+            "special": value in (rules.NOT_SURE, rules.NONE_OF_THESE),
+        }
+        for value, text in choices(vocabulary, question)
+    ]
+
+
+@bp.get("/answers")
+def check_answers():
+    vocabulary = directory().vocabulary
+    raw = _current_answers()
+    missing = journey.next_question(vocabulary, raw)
+    if missing:
+        return redirect(_url("eligibility.question", raw, question_id=missing))
+    rows = []
+    for question_id in journey.asked(vocabulary, raw):
+        question = vocabulary.questions[question_id]
+        labels = dict(choices(vocabulary, question))
+        rows.append(
+            {
+                "question": question,
+                "key": vocabulary.term_sets[question.term_set].label,
+                "answers": [labels.get(v, v) for v in raw[question_id]],
+                "change_url": _url("eligibility.question", raw, question_id=question_id),
+            }
+        )
+    return render_template(
+        "eligibility/check_answers.html", rows=rows, results_url=_url("eligibility.results", raw)
+    )
+
+
+@bp.get("/all")
+def all_questions():
+    """Every question on one page, for people who have been here before."""
+    vocabulary = directory().vocabulary
+    raw = journey.raw_answers(request.args, vocabulary)
+    submitted = request.args.get(ANSWERED) == "all"
+    needed = journey.required(vocabulary, raw)
+    form = CheckerForm.for_questions(vocabulary, list(vocabulary.questions), request.args)
+    if submitted:
+        form.validate()
+        # Only questions that apply to these answers must be answered.
+        errors = {q: form[q].errors for q in needed if form[q].errors}
+        if not errors:
+            return redirect(_url("eligibility.results", journey.prune(vocabulary, raw)))
+        for question_id in vocabulary.questions:
+            if question_id not in errors:
+                form[question_id].errors = []
+    return render_template(
+        "eligibility/all.html",
+        form=form,
+        questions=[(vocabulary.questions[q], form[q], _options(q)) for q in vocabulary.questions],
+    )
+
+
+@bp.get("/results")
+def results():
+    vocabulary = directory().vocabulary
+    raw = journey.raw_answers(request.args, vocabulary)
+    try:
+        answers = rules.parse_answers(vocabulary, raw)
+    except rules.AnswerErrors as bad:
+        return render_template("eligibility/bad_answers.html", errors=bad.errors), 400
+    raw = journey.prune(vocabulary, raw)
+    catalogue = snapshot()
+    view = results_view(answers, raw, catalogue)
+    return render_template("eligibility/results.html", view=view, raw=raw)
+
+
+def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
+    vocabulary = directory().vocabulary
+    decisions = directory().decide(answers, catalogue)
+    role = next(iter(answers["role"])) if answers.get("role") else None
+    groups = {status: [] for status in Status}
+    guidance = []
+    profession = next(iter(answers["profession"])) if answers.get("profession") else None
+    for decision in sorted(decisions, key=lambda d: _order(catalogue, d, profession)):
+        scheme = catalogue.schemes[decision.scheme_id]
+        item = {
+            "scheme": scheme,
+            "decision": decision,
+            "provider": catalogue.organisations[scheme.provider],
+        }
+        if scheme.listing_type == "guidance" and decision.status is not Status.INELIGIBLE:
+            guidance.append(item)
+        else:
+            groups[decision.status].append(item)
+    specific = None
+    if profession and role != "mentor":
+        view = representations.profession_view(profession, catalogue, vocabulary)
+        specific = {
+            "term": view["term"],
+            "listed": bool(view["specific"]),
+            "body": view["professional_body"],
+        }
+    search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
+    return {
+        "role": role,
+        "eligible": groups[Status.ELIGIBLE],
+        "possible": groups[Status.POSSIBLE],
+        "ineligible": groups[Status.INELIGIBLE],
+        "guidance": guidance,
+        "profession": specific,
+        "unsure": [
+            vocabulary.questions[q]
+            for q in vocabulary.questions
+            if q in raw and answers.get(q) is None
+        ],
+        "search_url": url_for("public.search_page") + (f"?{search_query}" if search_query else ""),
+        "answers_url": _url("eligibility.check_answers", raw),
+        "all_url": _url("eligibility.all_questions", raw),
+    }
+
+
+def _order(catalogue, decision: rules.Decision, profession: str | None):
+    """Listings just for the person's profession first, then fewer steps, then by name."""
+    scheme = catalogue.schemes[decision.scheme_id]
+    specific = bool(profession) and representations.names_profession(
+        catalogue, scheme.id, profession
+    )
+    return (not specific, len(decision.needs), scheme.name.lower())

@@ -1,0 +1,341 @@
+"""The eligibility checker through its pages and its JSON API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+import yaml
+
+from directory.rules import NOT_SURE
+from tests.web.conftest import text_of
+
+CASES = yaml.safe_load((Path(__file__).parent.parent / "scheme_cases.yaml").read_text())
+GROUP_IDS = {"eligible": "eligible", "possible": "possible", "ineligible": "ineligible"}
+
+
+def query(answers: dict) -> str:
+    pairs = []
+    for key, value in answers.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((key, str(item)))
+    return urlencode(pairs)
+
+
+def expected_status(value) -> str:
+    return value if isinstance(value, str) else value["status"]
+
+
+def html_groups(html: str) -> dict[str, set[str]]:
+    """Which scheme ids each results section links to ("elsewhere" counts as possible)."""
+    sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
+    groups: dict[str, set[str]] = {"eligible": set(), "possible": set(), "ineligible": set()}
+    for section_id, body in zip(sections[1::2], sections[2::2], strict=True):
+        group = "possible" if section_id == "elsewhere" else section_id
+        groups[group] |= set(re.findall(r'href="/schemes/([a-z0-9-]+)"', body))
+    return groups
+
+
+# Every scheme, both ways ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_each_scheme_case_through_the_json_api(client, case):
+    response = client.get(f"/api/v1/eligibility?{query(case['answers'])}")
+    assert response.status_code == 200
+    data = response.json
+    where = {item["id"]: group for group in GROUP_IDS for item in data[group]}
+    items = {item["id"]: item for group in GROUP_IDS for item in data[group]}
+    for scheme_id, expected in case["expect"].items():
+        assert where[scheme_id] == expected_status(expected), scheme_id
+        if isinstance(expected, dict):
+            for reason in expected.get("because", []):
+                assert reason in items[scheme_id]["reasons"]
+            for need in expected.get("needs", []):
+                assert need in items[scheme_id]["needs"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_each_scheme_case_through_the_results_page(client, case):
+    response = client.get(f"/check/results?{query(case['answers'])}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    groups = html_groups(html)
+    text = text_of(html)
+    for scheme_id, expected in case["expect"].items():
+        status = expected_status(expected)
+        assert scheme_id in groups[status], (scheme_id, status, groups)
+        if isinstance(expected, dict):
+            for sentence in expected.get("because", []) + expected.get("needs", []):
+                assert sentence[1:] in text  # shown capitalised
+
+
+def test_every_listing_lands_in_exactly_one_group(client):
+    data = client.get("/api/v1/eligibility?profession=physiotherapist").json
+    ids = [item["id"] for group in GROUP_IDS for item in data[group]]
+    assert len(ids) == len(set(ids)) == 15
+
+
+# The one-question-per-page journey -----------------------------------------------------------
+
+
+def answer(client, url: str, question: str, *values: str) -> str:
+    """Submit a question page and return where it sends the person next."""
+    params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    pairs = [(k, v) for k, v in params.items() if k != question]
+    pairs += [(question, v) for v in values] + [("answered", question)]
+    response = client.get(f"{urlsplit(url).path}?{urlencode(pairs)}")
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))[:500]
+    return response.headers["Location"]
+
+
+def test_a_student_walks_through_every_question_one_page_at_a_time(client):
+    start = client.get("/check/")
+    assert "Start now" in start.get_data(as_text=True)
+    url = "/check/role"
+    steps = [
+        ("role", "mentee"),
+        ("profession", "pharmacist"),
+        ("stage", "student"),
+        ("level", "4"),
+        ("member_of", "none"),
+        ("region", "north-west"),
+        ("institution", "ljmu"),
+        ("programme", "mpharm"),
+    ]
+    for question, value in steps:
+        assert urlsplit(url).path == f"/check/{question}"
+        assert client.get(url).status_code == 200
+        url = answer(client, url, question, value)
+    assert urlsplit(url).path == "/check/answers"
+    summary = text_of(client.get(url).get_data(as_text=True))
+    assert (
+        "Study level Level 4" in summary
+        and "Course or programme Master of Pharmacy (MPharm)" in summary
+    )
+    results = client.get(url.replace("/check/answers", "/check/results"))
+    assert (
+        "ljmu-mpharm-near-peer-mentoring" in html_groups(results.get_data(as_text=True))["eligible"]
+    )
+
+
+def test_a_qualified_person_is_not_asked_about_study(client):
+    url = "/check/stage?role=mentee&profession=dietitian"
+    url = answer(client, url, "stage", "qualified")
+    assert urlsplit(url).path == "/check/member_of"
+    url = answer(client, url, "member_of", "bda")
+    url = answer(client, url, "region", "wales")
+    assert urlsplit(url).path == "/check/answers"
+    assert (
+        client.get("/check/level?role=mentee&profession=dietitian&stage=qualified").status_code
+        == 302
+    )
+
+
+def test_changing_an_answer_returns_to_check_your_answers(client):
+    answers = "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+    page = client.get(f"/check/answers?{answers}").get_data(as_text=True)
+    change = re.search(r'href="(/check/region\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert urlsplit(answer(client, change, "region", "london")).path == "/check/answers"
+
+
+def test_changing_to_student_asks_the_new_questions_before_returning(client):
+    url = "/check/stage?role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+    url = answer(client, url, "stage", "student")
+    assert urlsplit(url).path == "/check/level"
+    url = answer(client, url, "level", "5")
+    url = answer(client, url, "institution", "other")
+    assert urlsplit(url).path == "/check/answers"
+
+
+def test_the_back_link_goes_to_the_previous_question_with_the_answers_so_far(client):
+    html = client.get("/check/member_of?role=mentee&profession=dietitian&stage=qualified").get_data(
+        as_text=True
+    )
+    # the previous answer comes along, so it is still selected there
+    assert 'href="/check/stage?role=mentee&amp;profession=dietitian&amp;stage=qualified"' in html
+
+
+def test_check_your_answers_sends_you_to_a_missing_answer(client):
+    response = client.get("/check/answers?role=mentee&profession=dietitian")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/check/stage"
+
+
+# Validation messages on every field ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "message"),
+    [
+        ("role", "", "Select whether you want to find a mentor or become one, or ‘I’m not sure’"),
+        ("profession", "role=mentee", "Select your profession, or ‘I’m not sure’"),
+        (
+            "stage",
+            "role=mentee",
+            "Select whether you are a student or qualified, or ‘I’m not sure’",
+        ),
+        ("level", "stage=student", "Select the level you are studying at, or ‘I’m not sure’"),
+        (
+            "member_of",
+            "role=mentee",
+            "Select what you are a member of, ‘None of these’ or ‘I’m not sure’",
+        ),
+        ("region", "role=mentee", "Select where you live, work or study, or ‘I’m not sure’"),
+        ("institution", "stage=student", "Select where you are studying, or ‘I’m not sure’"),
+        (
+            "programme",
+            "stage=student&institution=ljmu",
+            "Select which course you are on, or ‘I’m not sure’",
+        ),
+    ],
+)
+def test_an_unanswered_question_says_what_to_do(client, question, before, message):
+    response = client.get(f"/check/{question}?{before}&answered={question}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<title>Error: " in html
+    assert "There is a problem" in html
+    assert f'href="#{question}">{message}</a>' in html  # the summary links to the field
+    assert html.count(message) == 2  # in the summary and beside the field
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["none", "csp"], "Select ‘None of these’ on its own, or untick it"),
+        (["not-sure", "bda"], "Select ‘I’m not sure’ on its own, or untick it"),
+    ],
+)
+def test_none_of_these_and_not_sure_must_be_chosen_on_their_own(client, values, message):
+    pairs = urlencode([("member_of", v) for v in values] + [("answered", "member_of")])
+    html = client.get(f"/check/member_of?role=mentee&{pairs}").get_data(as_text=True)
+    assert message in html
+
+
+def test_a_tampered_answer_is_refused_not_accepted(client):
+    html = client.get("/check/stage?stage=retired&answered=stage").get_data(as_text=True)
+    assert "There is a problem" in html
+
+
+def test_results_with_an_answer_we_do_not_know_explain_and_offer_a_restart(client):
+    response = client.get("/check/results?profession=physio")
+    assert response.status_code == 400
+    text = text_of(response.get_data(as_text=True))
+    assert 'Profession: unknown value "physio" (did you mean "physiotherapist"?)' in text
+    assert "Start again" in text
+
+
+# Results --------------------------------------------------------------------------------------
+
+
+def test_not_sure_answers_are_possible_with_what_to_find_out(client):
+    html = client.get(f"/check/results?profession=radiographer&member_of={NOT_SURE}").get_data(
+        as_text=True
+    )
+    assert "sor-leadership-mentoring" in html_groups(html)["possible"]
+    text = text_of(html)
+    assert "Find out whether you are a member of the Society of Radiographers (SoR)" in text
+    assert "You were not sure about: Which of these are you a member of?" in text
+
+
+def test_no_scheme_for_your_profession_is_said_honestly_with_somewhere_to_go(client):
+    text = text_of(
+        client.get("/check/results?profession=paramedic&member_of=none").get_data(as_text=True)
+    )
+    assert "We do not list a scheme just for paramedics yet" in text
+    assert "so ask the College of Paramedics" in text
+    assert "Other places to look" in text
+
+
+def test_the_mentor_view_answers_where_can_i_mentor(client):
+    html = client.get(
+        "/check/results?role=mentor&profession=pharmacist&stage=student&level=6"
+        "&institution=ljmu&programme=mpharm"
+    ).get_data(as_text=True)
+    assert "Where you could mentor" in html
+    assert "ljmu-mpharm-near-peer-mentoring" in html_groups(html)["eligible"]
+
+
+def test_results_say_answers_are_not_stored_and_link_to_search_as_me(client):
+    html = client.get(
+        "/check/results?role=mentee&profession=occupational-therapist&member_of=none"
+    ).get_data(as_text=True)
+    assert "Your answers are not stored anywhere" in text_of(html)
+    search = (
+        re.search(r'href="(/search\?[^"]+)">Search only these schemes', html)
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    assert search == "/search?my_role=mentee&my_profession=occupational-therapist&my_member_of=none"
+    found = client.get(search.replace("/search", "/api/v1/schemes") + "&page_size=100").json
+    ids = {item["id"] for item in found["results"]}
+    assert "elizabeth-casson-trust-mentoring" in ids and "csp-mentoring" not in ids
+
+
+# All questions on one page -------------------------------------------------------------------
+
+
+def test_the_one_page_version_goes_straight_to_results(client):
+    answers = (
+        "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales&answered=all"
+    )
+    response = client.get(f"/check/all?{answers}")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(
+        "/check/results?role=mentee&profession=dietitian"
+    )
+
+
+def test_the_one_page_version_only_insists_on_questions_that_apply(client):
+    html = client.get(
+        "/check/all?role=mentee&profession=dietitian&stage=student&answered=all"
+    ).get_data(as_text=True)
+    assert "Select the level you are studying at" in html  # applies to students
+    assert "Select which course you are on" not in html  # only at a university with a scheme
+    assert "Select what you are a member of" in html
+
+
+# JSON API errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        (
+            "profession=physio",
+            "profession",
+            'unknown value "physio" (did you mean "physiotherapist"?)',
+        ),
+        ("level=9", "level", 'unknown value "9"'),
+        ("stage=student&stage=qualified", "stage", "give one value only"),
+        ("age=30", "age", "unknown parameter"),
+    ],
+)
+def test_bad_eligibility_requests_name_the_parameter_and_the_valid_values(
+    client, params, parameter, message
+):
+    response = client.get(f"/api/v1/eligibility?{params}")
+    assert response.status_code == 400
+    body = response.json
+    assert body["ok"] is False and body["status"] == 400
+    (error,) = body["errors"]
+    assert (error["parameter"], error["message"]) == (parameter, message)
+    assert error["valid"]
+
+
+def test_the_eligibility_api_is_in_the_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").json
+    parameters = [p["name"] for p in spec["paths"]["/api/v1/eligibility"]["get"]["parameters"]]
+    assert parameters == [
+        "role",
+        "profession",
+        "stage",
+        "level",
+        "member_of",
+        "region",
+        "institution",
+        "programme",
+    ]
