@@ -12,6 +12,7 @@ from directory import catalogue as cat
 from directory import db, rules, store
 from directory import vocabulary as vocab
 from directory.config import Settings
+from directory.service import Directory
 from directory.yamlfile import DataFileError
 
 HEADINGS = {
@@ -61,6 +62,17 @@ def _engine(settings: Settings):
     return engine
 
 
+def _service(settings: Settings) -> Directory:
+    """The directory with tables created (no automatic import: commands say what they do)."""
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        service = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+    except DataFileError as error:
+        _fail(error)
+    service.setup(auto_import=False, build_index=False)
+    return service
+
+
 @click.group(help=__doc__)
 def main() -> None:
     pass
@@ -84,10 +96,9 @@ def import_(file: Path | None) -> None:
     path = file or settings.catalogue_file
     vocabulary = _load_vocabulary(settings)
     catalogue = _load_catalogue(path, vocabulary)
-    engine = _engine(settings)
-    with db.session_scope(engine) as session:
-        report = store.import_catalogue(session, catalogue, actor=f"import {_display(path)}")
-    engine.dispose()
+    service = _service(settings)
+    report = service.import_catalogue(catalogue, actor=f"import {_display(path)}")
+    service.close()
     if report.conflicts:
         for conflict in report.conflicts:
             click.echo(f"conflict: {conflict}", err=True)

@@ -57,9 +57,13 @@ class Directory:
             return catalogue, self.cache.version
 
     def import_catalogue(self, catalogue: cat.Catalogue, actor: str) -> store.ImportReport:
+        """Merge a catalogue into the database, then rebuild this host's index aside.
+
+        Other hosts see the new catalogue version and catch up on their next request.
+        """
         with self.session() as session:
             report = store.import_catalogue(session, catalogue, actor=actor)
-        if report.changed:
+        if report.changed or self.index.store.current() is None:
             self.rebuild_index()
         return report
 

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh machine, import the catalogue, build the search index and
+# run the site on http://127.0.0.1:${PORT:-5000}/ (Ctrl-C to stop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup-common.sh
+
+ensure_python_env
+ensure_frontend
+
+log "importing data/schemes.yaml and building the search index"
+.venv/bin/directory import
+log "starting the site on http://127.0.0.1:${PORT:-5000}/"
+exec .venv/bin/flask --app directory run --host 127.0.0.1 --port "${PORT:-5000}"
