@@ -6,21 +6,18 @@ plain modules (catalogue, rules, search, store, service) that work without it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from directory.config import Settings
+from directory.config import ConfigError, Settings, secret_key
 
-__all__ = ["create_app"]
-
-
-class ConfigError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+__all__ = ["ConfigError", "create_app"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,32 +39,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # tokens last the session: forms left open still work
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=30),  # signed out after 30 idle minutes
+        SESSION_REFRESH_EACH_REQUEST=True,
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     if test_config:
         app.config.update(test_config)
-    _check_secret_key(app)
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENVIRONMENT"] == "production")
+    Path(app.instance_path).mkdir(
+        parents=True, exist_ok=True
+    )  # the SQLite file and index live here
+    if not app.config.get("SECRET_KEY"):
+        environment = app.config["ENVIRONMENT"]
+        app.config["SECRET_KEY"] = secret_key(replace(settings, environment=environment))
+    if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["ENVIRONMENT"] == "production"
     logging.basicConfig(level=settings.log_level)
 
     from directory import web
 
     web.init_app(app)
     return app
-
-
-def _check_secret_key(app: Flask) -> None:
-    """Production must be given a SECRET_KEY; development keeps one in the instance folder."""
-    if app.config.get("SECRET_KEY"):
-        return
-    if app.config["ENVIRONMENT"] == "production":
-        raise ConfigError(
-            "SECRET_KEY is not set. Production needs a long random secret, e.g. "
-            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`."
-        )
-    path = Path(app.instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    app.config["SECRET_KEY"] = path.read_text().strip()

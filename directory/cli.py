@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from sqlmodel import select
 
+from directory import accounts, db, editing, rules, store
 from directory import catalogue as cat
-from directory import db, rules, store
 from directory import vocabulary as vocab
-from directory.config import Settings
+from directory.config import Settings, secret_key
+from directory.models import OrganisationMember, User
 from directory.service import Directory
 from directory.yamlfile import DataFileError
 
@@ -217,6 +221,118 @@ def _print_decisions(decisions, catalogue) -> None:
             for note in d.also_check:
                 click.echo(f"      also check: {note}")
         click.echo()
+
+
+# Accounts -----------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Manage hub lead and curator accounts (there is no self-registration)."""
+
+
+def _reset_link(settings: Settings, user) -> str:
+    base = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return f"{base}/reset-password/{accounts.reset_token(secret_key(settings), user)}"
+
+
+@contextmanager
+def _account(email: str):
+    """One account, in a transaction that commits if the command succeeds."""
+    settings = _settings()
+    service = _service(settings)
+    try:
+        with service.session() as session:
+            user = accounts.find(session, email)
+            if user is None:
+                raise click.ClickException(f"there is no account for {email}")
+            yield settings, session, user
+    finally:
+        service.close()
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Their name, as shown to other editors.")
+@click.option(
+    "--role", type=click.Choice(accounts.ROLES), default=accounts.HUB_LEAD, show_default=True
+)
+@click.option(
+    "--organisation",
+    "organisations",
+    multiple=True,
+    help="An organisation id whose listings they look after (repeatable).",
+)
+def users_add(email: str, name: str, role: str, organisations: tuple[str, ...]) -> None:
+    """Invite someone: prints a link for them to set their password."""
+    settings = _settings()
+    service = _service(settings)
+    try:
+        with service.session() as session:
+            user = accounts.add_user(session, email, name, role, list(organisations), "cli")
+            link = _reset_link(settings, user)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        service.close()
+    click.echo(
+        f"added {user.email} as {role}; give them this link to set a password (valid 3 days):"
+    )
+    click.echo(link)
+
+
+@users.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+def users_role(email: str, role: str) -> None:
+    """Change someone's role (this signs them out everywhere)."""
+    with _account(email) as (_, session, user):
+        accounts.set_role(session, user, role, "cli")
+    click.echo(f"{email} is now {role}")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Stop someone signing in (this signs them out everywhere)."""
+    with _account(email) as (_, session, user):
+        accounts.set_active(session, user, False, "cli")
+    click.echo(f"{email} is disabled")
+
+
+@users.command("enable")
+@click.argument("email")
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in again."""
+    with _account(email) as (_, session, user):
+        accounts.set_active(session, user, True, "cli")
+    click.echo(f"{email} can sign in again")
+
+
+@users.command("reset")
+@click.argument("email")
+def users_reset(email: str) -> None:
+    """Print a password reset link (works once, for 3 days): no mail server needed."""
+    with _account(email) as (settings, session, user):
+        link = _reset_link(settings, user)
+        editing.audit(session, "cli", "reset-link-made", user.email)
+    click.echo(link)
+
+
+@users.command("list")
+def users_list() -> None:
+    """Everyone with an account, their role and organisations."""
+    service = _service(_settings())
+    with service.session() as session:
+        for user in session.exec(select(User).order_by(User.email)):
+            orgs = session.exec(
+                select(OrganisationMember.organisation_id).where(
+                    OrganisationMember.user_id == user.id
+                )
+            ).all()
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.email}\t{user.role}\t{state}\t{','.join(orgs)}")
+    service.close()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Every path and URL is a setting so tests can point them at a temporary folder.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,3 +50,27 @@ class Settings:
             environment=environ.get("DIRECTORY_ENV", "development"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
         )
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def secret_key(settings: Settings) -> str:
+    """SECRET_KEY from the environment; in development, one kept in the instance folder.
+
+    Production refuses to start without one: sessions and reset links depend on it.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.environment == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. Production needs a long random secret, e.g. "
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`."
+        )
+    path = settings.instance_path / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

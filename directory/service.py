@@ -67,6 +67,13 @@ class Directory:
             self.rebuild_index()
         return report
 
+    def refresh_index(self) -> None:
+        """After an edit: bring this host's index to the new version now (a few listings)."""
+        try:
+            self.index.get(*self.snapshot())
+        except search.IndexUnavailable as error:
+            log.warning("search index not refreshed: %s", error)
+
     def rebuild_index(self) -> None:
         catalogue, version = self.snapshot()
         self.index.rebuild(catalogue, version)

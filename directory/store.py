@@ -141,7 +141,7 @@ def _apply(session, kind, ident, action, record, row, actor, report, version) ->
         row = write_record(session, record, row, version)
         row.synced_hash = row.content_hash
         if kind == "scheme":
-            add_revision(session, ident, "import", actor, record)
+            add_revision(session, ident, "import", actor, record, version=row.version)
         (report.added if action == "add" else report.updated).append(f"{kind} {ident}")
 
 
@@ -187,6 +187,7 @@ def add_revision(
     actor: str,
     record: cat.Scheme | None,
     comment: str | None = None,
+    version: int | None = None,
 ) -> Revision:
     number = (
         session.exec(
@@ -199,6 +200,7 @@ def add_revision(
     revision = Revision(
         scheme_id=scheme_id,
         number=number,
+        version=version,
         action=action,
         actor=actor,
         comment=comment,

@@ -39,16 +39,21 @@ def init_app(app: Flask) -> None:
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory
 
-    from directory.web import api, checker, public
+    from directory.web import api, auth, checker, editor, editor_admin, public
 
+    auth.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(checker.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(editor.bp)
+    assert editor_admin.bp is editor.bp  # its routes are part of the editor
     csrf.exempt(api.bp)
 
     helpers.register_template_helpers(app)
     app.before_request(_make_csp_nonce)
     app.after_request(_security_headers)
+    app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(500, _server_error)
@@ -84,6 +89,10 @@ def _error_page(status: int, template: str, message: str):
     if _wants_json():
         return {"ok": False, "status": status, "errors": [{"message": message}]}, status
     return render_template(template, status=status), status
+
+
+def _forbidden(error):
+    return _error_page(403, "errors/403.html", "you do not have permission to do that")
 
 
 def _not_found(error):

@@ -4,9 +4,24 @@ question added to data/vocabulary.yaml appears in the checker with no code."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from directory.rules import NONE_OF_THESE, NOT_SURE
 from directory.vocabulary import Question, Vocabulary
@@ -57,3 +72,146 @@ def _on_its_own(question: Question):
                 raise ValidationError(f"Select ‘{label}’ on its own, or untick it")
 
     return check
+
+
+# Signing in -------------------------------------------------------------------------------------
+
+
+def required(thing: str, verb: str = "Enter"):
+    """GOV.UK wording for a missing answer: required("your email address")."""
+    return InputRequired(message=f"{verb} {thing}")
+
+
+class StripWhitespaceForm(FlaskForm):
+    """Strips surrounding whitespace from every text field except passwords."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if unbound_field.field_class is not PasswordField:
+                options.setdefault("filters", []).append(_strip)
+            return unbound_field.bind(form=form, **options)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignInForm(StripWhitespaceForm):
+    email = EmailField(
+        "Email address",
+        validators=[required("your email address")],
+        widget=GovTextInput(),
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[required("your password")],
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(StripWhitespaceForm):
+    email = EmailField(
+        "Email address",
+        validators=[required("your email address")],
+        widget=GovTextInput(),
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[required("a new password")],
+        widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words make a strong password "
+        "that is easy to remember.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            required("your new password again"),
+            EqualTo("password", message="Passwords must match"),
+        ],
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+# Curators' forms ---------------------------------------------------------------------------------
+
+
+class InviteForm(StripWhitespaceForm):
+    email = EmailField(
+        "Email address", validators=[required("their email address")], widget=GovTextInput()
+    )
+    name = StringField("Name", validators=[required("their name")], widget=GovTextInput())
+    role = RadioField(
+        "Role",
+        choices=[
+            SelectChoice(
+                "hub_lead", "Hub lead: edits their organisations’ listings, changes need approval"
+            ),
+            SelectChoice("curator", "Curator: manages everything and publishes directly"),
+        ],
+        validators=[required("a role", verb="Select")],
+        widget=GovRadioInput(),
+    )
+    organisations = SelectMultipleField(
+        "Organisations (for hub leads)",
+        choices=[],
+        widget=GovCheckboxesInput(),
+        validate_choice=True,
+    )
+
+
+class OrganisationForm(StripWhitespaceForm):
+    id = StringField(
+        "Short name for web addresses",
+        description="For example: college-of-paramedics",
+        widget=GovTextInput(),
+    )
+    name = StringField(
+        "Name", validators=[required("the organisation’s name")], widget=GovTextInput()
+    )
+    abbreviation = StringField("Abbreviation", widget=GovTextInput())
+    kind = RadioField(
+        "Type", choices=[], validators=[required("a type", verb="Select")], widget=GovRadioInput()
+    )
+    url = StringField(
+        "Website", description="Only an address from a source you have read", widget=GovTextInput()
+    )
+    description = TextAreaField("Description", widget=GovTextArea())
+
+
+# Reporting a problem with a listing (public, no account) ------------------------------------------
+
+REPORT_CATEGORIES = [
+    ("out-of-date", "Something is out of date"),
+    ("wrong", "Something is wrong"),
+    ("broken-link", "A link does not work"),
+    ("other", "Something else"),
+]
+
+
+class ReportProblemForm(StripWhitespaceForm):
+    category = RadioField(
+        "What is the problem?",
+        choices=[SelectChoice(v, t) for v, t in REPORT_CATEGORIES],
+        validators=[required("what the problem is", verb="Select")],
+        widget=GovRadioInput(),
+    )
+    message = TextAreaField(
+        "Tell us more",
+        description="Do not include personal details such as your name, "
+        "email address or phone number.",
+        validators=[
+            required("what is wrong with the listing"),
+            Length(max=1000, message="Tell us more must be 1,000 characters or fewer"),
+        ],
+        widget=GovTextArea(),
+    )
+    # Hidden from people (and from assistive technology); bots fill it in.
+    website = StringField("Leave this empty", render_kw={"autocomplete": "off", "tabindex": "-1"})

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlmodel import Session, select
 
-from directory import facets, rules, search
+from directory import accounts, facets, rules, search
 from directory.catalogue import Catalogue
-from directory.models import SchemeRow
+from directory.models import ProblemReport, SchemeRow
 from directory.web import helpers, representations
+from directory.web.forms import ReportProblemForm
 from directory.web.helpers import SearchState, directory, snapshot
 
 bp = Blueprint("public", __name__)
+
+REPORT_LIMIT = 5  # problem reports per address per hour
+REPORT_WINDOW = dt.timedelta(hours=1)
 
 
 @bp.get("/")
@@ -149,8 +154,40 @@ def scheme(scheme_id: str):
         "public/scheme.html",
         scheme=scheme,
         view=view,
+        report_form=ReportProblemForm(),
         related=representations.related(scheme, catalogue, directory().vocabulary),
     )
+
+
+@bp.route("/schemes/<scheme_id>/report", methods=["GET", "POST"])
+def report_problem(scheme_id: str):
+    """ "Report a problem with this listing": no account and no personal data needed."""
+    catalogue = snapshot()
+    scheme = catalogue.schemes.get(scheme_id)
+    if scheme is None:
+        abort(404)
+    form = ReportProblemForm()
+    if form.validate_on_submit():
+        if form.website.data:  # only bots fill in the hidden field: thank them, keep nothing
+            return render_template("public/report_sent.html", scheme=scheme)
+        key = f"report-ip:{request.remote_addr or 'unknown'}"
+        with directory().session() as db:
+            if accounts.attempts(db, key, REPORT_WINDOW) >= REPORT_LIMIT:
+                form.message.errors = [
+                    "You have sent several reports in the last hour. Try again later."
+                ]
+            else:
+                accounts.record_attempt(db, key)
+                db.add(
+                    ProblemReport(
+                        scheme_id=scheme.id,
+                        organisation_id=scheme.provider,
+                        category=form.category.data,
+                        message=form.message.data,
+                    )
+                )
+                return render_template("public/report_sent.html", scheme=scheme)
+    return render_template("public/report.html", scheme=scheme, form=form)
 
 
 @bp.get("/schemes/<scheme_id>.json")

@@ -1,0 +1,188 @@
+"""Accounts for hub leads and curators: passwords, reset tokens, throttling. No Flask.
+
+Passwords are hashed with scrypt (Werkzeug's default KDF). Reset tokens are
+signed, expire, and stop working once used, because they carry a fingerprint
+of the password they replace; they are printed by `directory users reset` or,
+in development, logged, so no mail server is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from directory.editing import CURATOR, HUB_LEAD, ROLES, audit
+from directory.models import Attempt, OrganisationMember, OrganisationRow, User, utcnow
+
+RESET_MAX_AGE = dt.timedelta(days=3)
+MIN_PASSWORD_LENGTH = 12
+# Failed sign-ins allowed in the window before an account or address must wait.
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 20
+WINDOW = dt.timedelta(minutes=15)
+# Verifying against this when there is no such account makes a wrong email take as
+# long as a wrong password, so timing does not reveal which emails have accounts.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def check_password_strength(password: str) -> str | None:
+    """A reason the password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if len(password) > 200:
+        return "Password must be 200 characters or fewer"
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    problem = check_password_strength(password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1  # signs out every other session
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = find(session, email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+# Throttling, shared by every process through the database -------------------------------------
+
+
+def attempts(session: Session, key: str, window: dt.timedelta = WINDOW) -> int:
+    since = utcnow() - window
+    return session.exec(
+        select(func.count()).select_from(Attempt).where(Attempt.key == key, Attempt.at >= since)
+    ).one()
+
+
+def record_attempt(session: Session, key: str) -> None:
+    session.add(Attempt(key=key))
+
+
+def forget_attempts(session: Session, key: str) -> None:
+    session.exec(delete(Attempt).where(Attempt.key == key))
+
+
+def sign_in_blocked(session: Session, email: str, address: str) -> bool:
+    return (
+        attempts(session, f"signin-account:{normalise_email(email)}") >= ACCOUNT_LIMIT
+        or attempts(session, f"signin-ip:{address}") >= ADDRESS_LIMIT
+    )
+
+
+def record_failed_sign_in(session: Session, email: str, address: str) -> None:
+    record_attempt(session, f"signin-account:{normalise_email(email)}")
+    record_attempt(session, f"signin-ip:{address}")
+    audit(session, normalise_email(email)[:320], "sign-in-failed", detail=f"from {address}")
+
+
+# Reset and invitation tokens -----------------------------------------------------------------
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes when the password does, so a link works only until it has been used."""
+    material = f"{user.id}:{user.password_hash or 'unset'}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def reset_token(secret_key: str, user: User) -> str:
+    return _serializer(secret_key).dumps({"user": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_token(session: Session, secret_key: str, token: str) -> User | None:
+    """The user a valid, unexpired, unused token belongs to."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        return None
+    return user
+
+
+# Managing accounts (curators, or the `directory users` command) ------------------------------
+
+
+def add_user(
+    session: Session, email: str, name: str, role: str, organisations: list[str], actor: str
+) -> User:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise AccountError("Enter an email address in the correct format, like name@example.org")
+    if find(session, email):
+        raise AccountError(f"an account for {email} already exists")
+    user = User(email=email, name=name.strip() or email, role=role)
+    session.add(user)
+    session.flush()
+    set_organisations(session, user, organisations)
+    audit(
+        session,
+        actor,
+        "user-added",
+        email,
+        f"role {role}; organisations {', '.join(organisations) or 'none'}",
+    )
+    return user
+
+
+def set_organisations(session: Session, user: User, organisations: list[str]) -> None:
+    known = set(session.exec(select(OrganisationRow.id)))
+    unknown = [o for o in organisations if o not in known]
+    if unknown:
+        raise AccountError(f"unknown organisation: {', '.join(unknown)}")
+    session.exec(delete(OrganisationMember).where(OrganisationMember.user_id == user.id))
+    for organisation_id in sorted(set(organisations)):
+        session.add(OrganisationMember(user_id=user.id, organisation_id=organisation_id))
+
+
+def set_role(session: Session, user: User, role: str, actor: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    before = user.role
+    user.role = role
+    user.session_version += 1
+    session.add(user)
+    audit(session, actor, "role-changed", user.email, f"{before} -> {role}")
+
+
+def set_active(session: Session, user: User, active: bool, actor: str) -> None:
+    user.active = active
+    user.session_version += 1  # a disabled user is signed out at once
+    session.add(user)
+    audit(session, actor, "user-enabled" if active else "user-disabled", user.email)
+
+
+__all__ = ["CURATOR", "HUB_LEAD", "ROLES"]

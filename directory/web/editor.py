@@ -1,0 +1,473 @@
+"""Editing listings: hub leads propose, curators publish; nothing is ever lost.
+
+Every route here needs a signed-in, active account (checked once, for the
+whole blueprint). Listings, pending changes, reports and history belong to
+an organisation; a hub lead only ever sees those of their own organisations,
+and anything else is "not found", so other organisations' drafts stay hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import Session, select
+
+from directory import catalogue as cat
+from directory import editing
+from directory.models import PendingChange, ProblemReport, Revision, SchemeRow, User
+from directory.web import listing_form, representations
+from directory.web.helpers import directory, snapshot, today
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+
+@bp.before_request
+def _require_sign_in():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+def curator_only() -> None:
+    if not current_user.is_curator:
+        abort(403)
+
+
+def _me(db: Session) -> User:
+    return db.get(User, current_user.id)
+
+
+def _allowed(db: Session, organisation_id: str) -> bool:
+    return editing.may_edit(db, _me(db), organisation_id)
+
+
+def _row_or_404(db: Session, scheme_id: str) -> SchemeRow:
+    row = db.get(SchemeRow, scheme_id)
+    if row is None or not _allowed(db, row.provider_id):
+        abort(404)
+    return row
+
+
+def _after_change() -> None:
+    """Bring this host's search index up to date now; other hosts follow on their next request."""
+    directory().refresh_index()
+
+
+# Dashboard -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def dashboard():
+    with directory().session() as db:
+        me = _me(db)
+        mine = editing.organisations_of(db, me)
+        rows = db.exec(
+            select(SchemeRow).where(SchemeRow.provider_id.in_(mine)).order_by(SchemeRow.name)
+        ).all()
+        listings = [cat.Scheme.model_validate(r.document) for r in rows]
+        changes = db.exec(
+            select(PendingChange)
+            .where(PendingChange.status == "pending", PendingChange.organisation_id.in_(mine))
+            .order_by(PendingChange.created_at)
+        ).all()
+        reports = db.exec(
+            select(ProblemReport)
+            .where(ProblemReport.status == "open", ProblemReport.organisation_id.in_(mine))
+            .order_by(ProblemReport.created_at)
+        ).all()
+        return render_template(
+            "editor/dashboard.html",
+            listings=listings,
+            changes=changes,
+            reports=reports,
+            due=[s for s in listings if s.review_is_due(today())],
+            organisations=sorted(mine),
+        )
+
+
+# Editing a listing -----------------------------------------------------------------------------
+
+
+def _provider_choices(db: Session) -> list[tuple[str, str]]:
+    catalogue = snapshot()
+    mine = editing.organisations_of(db, _me(db))
+    return sorted(
+        ((o.id, o.name) for o in catalogue.organisations.values() if o.id in mine),
+        key=lambda pair: pair[1].lower(),
+    )
+
+
+@bp.route("/schemes/new", methods=["GET", "POST"])
+def new_scheme():
+    vocabulary = directory().vocabulary
+    with directory().session() as db:
+        choices = _provider_choices(db)
+        if not choices:
+            abort(403)
+        form_class = listing_form.listing_form_class(vocabulary, choices, new=True)
+        if request.method == "GET":
+            starter = _starter(request.args.get("provider"), choices, request.args.get("template"))
+            form = form_class(data=starter)
+        else:
+            form = form_class()
+        return _edit(db, form, scheme_id=None, version=None, title="Propose a new listing")
+
+
+def _starter(provider: str | None, choices, template: str | None) -> dict:
+    """Initial data for a new listing: the provider chosen, roles offered."""
+    data = {
+        "provider": provider if provider in dict(choices) else choices[0][0],
+        "listing_type": "scheme",
+        "applications_timing": "unknown",
+        "regions_stated": "no",
+        "access": "",
+        "role_mentee": {"offered": True},
+        "role_mentor": {"offered": False},
+        "windows": [{}],
+        "sources": [{}],
+    }
+    if template == "near-peer":  # see the guide: "Start a near-peer scheme on your programme"
+        data.update(
+            mentoring_types=["peer"],
+            access="open",
+            role_mentee={"offered": True, "stage_values": ["student"]},
+            role_mentor={"offered": True, "stage_values": ["student"]},
+        )
+    return data
+
+
+@bp.route("/schemes/<scheme_id>/edit", methods=["GET", "POST"])
+def edit_scheme(scheme_id: str):
+    vocabulary = directory().vocabulary
+    with directory().session() as db:
+        row = _row_or_404(db, scheme_id)
+        scheme = cat.Scheme.model_validate(row.document)
+        form_class = listing_form.listing_form_class(vocabulary, _provider_choices(db), new=False)
+        if request.method == "GET":
+            form = form_class(data=listing_form.form_data(scheme, vocabulary, row.version))
+        else:
+            form = form_class()
+        return _edit(
+            db,
+            form,
+            scheme_id=scheme_id,
+            version=row.version,
+            title=f"Edit {scheme.name}",
+            last_verified=scheme.last_verified,
+        )
+
+
+def _edit(
+    db: Session, form, scheme_id: str | None, version: int | None, title: str, last_verified=None
+):
+    vocabulary = directory().vocabulary
+    action = request.form.get("action", "")
+    preview = conflict = None
+    if request.method == "POST" and action.startswith("add-"):
+        (form.sources if action == "add-source" else form.windows).append_entry()
+    elif request.method == "POST" and form.validate_on_submit():
+        target_id = scheme_id or (form.scheme_id.data or "").strip()
+        raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
+        record, problems = editing.validate_scheme(
+            raw, vocabulary, list(snapshot().organisations.values())
+        )
+        if record is not None and record.provider not in dict(_provider_choices(db)):
+            problems = [("provider", "You can only choose an organisation you look after")]
+            record = None
+        if record is not None and scheme_id is None and _id_taken(db, record.id):
+            problems = [
+                ("id", f"The address /schemes/{record.id} is already taken: choose another")
+            ]
+            record = None
+        if record is None:
+            listing_form.attach_problems(form, problems)
+        elif action == "preview":
+            preview = _preview(record)
+        else:
+            expected = int(form.version.data) if form.version.data else None
+            try:
+                return _save(db, record, expected)
+            except editing.EditConflict as error:
+                conflict = error
+                if error.version is not None:
+                    form.version.data = str(error.version)  # saving again overwrites, knowingly
+    return render_template(
+        "editor/edit.html",
+        form=form,
+        title=title,
+        scheme_id=scheme_id,
+        preview=preview,
+        conflict=conflict,
+        is_curator=current_user.is_curator,
+        rule_questions=[
+            q
+            for q in vocabulary.questions.values()
+            if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
+        ],
+        advanced={
+            role: listing_form.rule_summary(
+                json.loads(form[f"role_{role}"].advanced.data), vocabulary
+            )
+            for role in vocabulary.slugs("roles")
+            if form[f"role_{role}"].advanced.data
+        },
+    ), (409 if conflict else 200)
+
+
+def _id_taken(db: Session, scheme_id: str) -> bool:
+    pending = db.exec(
+        select(PendingChange).where(
+            PendingChange.scheme_id == scheme_id, PendingChange.status == "pending"
+        )
+    ).first()
+    return db.get(SchemeRow, scheme_id) is not None or pending is not None
+
+
+def _save(db: Session, record: cat.Scheme, expected: int | None):
+    me = _me(db)
+    if me.role == editing.CURATOR:
+        with directory().session() as write:  # a fresh transaction: the version check comes first
+            editing.publish(write, record, me.email, expected)
+        _after_change()
+        flash(f"Published: {record.name}.", "success")
+        return redirect(url_for("public.scheme", scheme_id=record.id))
+    if expected is not None:
+        current = db.get(SchemeRow, record.id)
+        if current.version != expected:
+            raise editing.EditConflict(*_conflict_details(db, record.id, expected))
+    change = editing.propose(db, record, me, expected)
+    flash(
+        "Sent to a curator for review. The public sees the current version until it is approved.",
+        "success",
+    )
+    return redirect(url_for("editor.change", change_id=change.id))
+
+
+def _conflict_details(db: Session, scheme_id: str, expected: int):
+    scheme, version = editing.published(db, scheme_id)
+    base = editing.revision_at(db, scheme_id, expected)
+    return scheme, editing.diff(base.document if base else None, cat.record(scheme)), version
+
+
+def _preview(record: cat.Scheme) -> dict:
+    """The listing as the public would see it, before saving."""
+    catalogue = snapshot()
+    compiled, _ = cat.compile_scheme(record, directory().vocabulary)
+    preview_catalogue = cat.Catalogue(
+        catalogue.organisations,
+        {**catalogue.schemes, record.id: record},
+        {**catalogue.rules, record.id: compiled},
+    )
+    return {
+        "scheme": record,
+        "view": representations.scheme_view(record, preview_catalogue, directory().vocabulary),
+    }
+
+
+# Verification, history, restore ----------------------------------------------------------------
+
+
+@bp.post("/schemes/<scheme_id>/verify")
+def verify(scheme_id: str):
+    with directory().session() as db:
+        row = _row_or_404(db, scheme_id)
+        version = row.version
+    try:
+        with directory().session() as write:
+            editing.verify(write, scheme_id, current_user.email, version, dt.date.today())
+    except editing.EditConflict:
+        flash(
+            "The listing changed while you were looking at it. "
+            "Check it again, then mark it verified.",
+            "error",
+        )
+        return redirect(url_for("editor.dashboard"))
+    _after_change()
+    flash("Marked as verified today.", "success")
+    return redirect(url_for("public.scheme", scheme_id=scheme_id))
+
+
+@bp.get("/schemes/<scheme_id>/history")
+def history(scheme_id: str):
+    with directory().session() as db:
+        row = _row_or_404(db, scheme_id)
+        revisions = db.exec(
+            select(Revision).where(Revision.scheme_id == scheme_id).order_by(Revision.number.desc())
+        ).all()
+        entries = []
+        for i, revision in enumerate(revisions):
+            previous = revisions[i + 1].document if i + 1 < len(revisions) else None
+            entries.append(
+                {"revision": revision, "changes": editing.diff(previous, revision.document)}
+            )
+        return render_template(
+            "editor/history.html", row=row, entries=entries, is_curator=current_user.is_curator
+        )
+
+
+@bp.post("/schemes/<scheme_id>/revisions/<int:number>/restore")
+def restore(scheme_id: str, number: int):
+    curator_only()
+    with directory().session() as db:
+        row = _row_or_404(db, scheme_id)
+        version = int(request.form.get("version") or row.version)
+    try:
+        with directory().session() as write:
+            editing.restore(write, scheme_id, number, current_user.email, version)
+    except editing.EditConflict:
+        flash(
+            "The listing changed while you were looking at its history. "
+            "Look again before restoring.",
+            "error",
+        )
+        return redirect(url_for("editor.history", scheme_id=scheme_id))
+    except editing.NotAllowed as error:
+        flash(str(error), "error")
+        return redirect(url_for("editor.history", scheme_id=scheme_id))
+    _after_change()
+    flash(f"Restored revision {number} as a new revision.", "success")
+    return redirect(url_for("editor.history", scheme_id=scheme_id))
+
+
+# Pending changes --------------------------------------------------------------------------------
+
+
+def _change_or_404(db: Session, change_id: int) -> PendingChange:
+    change = db.get(PendingChange, change_id)
+    if change is None or not _allowed(db, change.organisation_id):
+        abort(404)
+    return change
+
+
+@bp.get("/changes")
+def changes():
+    with directory().session() as db:
+        mine = editing.organisations_of(db, _me(db))
+        rows = db.exec(
+            select(PendingChange)
+            .where(PendingChange.organisation_id.in_(mine))
+            .order_by(PendingChange.created_at.desc())
+            .limit(200)
+        ).all()
+        return render_template("editor/changes.html", changes=rows)
+
+
+@bp.get("/changes/<int:change_id>")
+def change(change_id: int):
+    with directory().session() as db:
+        change = _change_or_404(db, change_id)
+        current = editing.published(db, change.scheme_id)
+        before = cat.record(current[0]) if current else None
+        author = db.get(User, change.author_id)
+        stale = change.kind == "edit" and current is not None and current[1] != change.base_version
+        record = cat.Scheme.model_validate(change.document)
+        return render_template(
+            "editor/change.html",
+            change=change,
+            author=author,
+            changes=editing.diff(before, change.document),
+            stale=stale,
+            preview=_preview(record),
+            is_curator=current_user.is_curator,
+            is_author=author.id == current_user.id,
+        )
+
+
+@bp.post("/changes/<int:change_id>/approve")
+def approve(change_id: int):
+    curator_only()
+    comment = (request.form.get("comment") or "").strip()[:2000] or None
+    try:
+        with directory().session() as write:
+            change = _change_or_404(write, change_id)
+            editing.approve(write, change, _me(write), comment)
+    except editing.EditConflict:
+        flash(
+            "The published listing changed since this was proposed, "
+            "so approving it would undo that "
+            "change. Reject it with a comment asking for the edit to be made again.",
+            "error",
+        )
+        return redirect(url_for("editor.change", change_id=change_id))
+    except editing.NotAllowed as error:
+        flash(str(error), "error")
+        return redirect(url_for("editor.change", change_id=change_id))
+    _after_change()
+    flash("Approved and published.", "success")
+    return redirect(url_for("editor.changes"))
+
+
+@bp.post("/changes/<int:change_id>/reject")
+def reject(change_id: int):
+    curator_only()
+    comment = (request.form.get("comment") or "").strip()[:2000]
+    with directory().session() as db:
+        change = _change_or_404(db, change_id)
+        if not comment:
+            flash("Enter a comment saying why, so the hub lead can put it right.", "error")
+            return redirect(url_for("editor.change", change_id=change_id))
+        try:
+            editing.reject(db, change, _me(db), comment)
+        except editing.NotAllowed as error:
+            flash(str(error), "error")
+            return redirect(url_for("editor.change", change_id=change_id))
+    flash("Rejected, with your comment.", "success")
+    return redirect(url_for("editor.changes"))
+
+
+@bp.post("/changes/<int:change_id>/withdraw")
+def withdraw(change_id: int):
+    with directory().session() as db:
+        change = _change_or_404(db, change_id)
+        if change.author_id != current_user.id:
+            abort(403)
+        try:
+            editing.withdraw(db, change, _me(db))
+        except editing.NotAllowed as error:
+            flash(str(error), "error")
+    return redirect(url_for("editor.changes"))
+
+
+# Problem reports --------------------------------------------------------------------------------
+
+
+@bp.get("/reports")
+def reports():
+    with directory().session() as db:
+        mine = editing.organisations_of(db, _me(db))
+        rows = db.exec(
+            select(ProblemReport)
+            .where(ProblemReport.organisation_id.in_(mine))
+            .order_by(ProblemReport.status, ProblemReport.created_at.desc())
+            .limit(200)
+        ).all()
+        return render_template("editor/reports.html", reports=rows, schemes=snapshot().schemes)
+
+
+@bp.post("/reports/<int:report_id>/resolve")
+def resolve_report(report_id: int):
+    note = (request.form.get("note") or "").strip()[:2000]
+    with directory().session() as db:
+        report = db.get(ProblemReport, report_id)
+        if report is None or not _allowed(db, report.organisation_id):
+            abort(404)
+        if not note:
+            flash("Enter a note saying what you did about the report.", "error")
+            return redirect(url_for("editor.reports"))
+        report.status = "resolved"
+        report.resolution = note
+        report.resolved_by = current_user.id
+        report.resolved_at = dt.datetime.now(dt.UTC)
+        db.add(report)
+        editing.audit(
+            db,
+            current_user.email,
+            "report-resolved",
+            f"report {report_id} ({report.scheme_id})",
+            note,
+        )
+    flash("Report resolved.", "success")
+    return redirect(url_for("editor.reports"))

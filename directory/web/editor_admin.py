@@ -1,0 +1,192 @@
+"""Curators' pages: accounts, organisations and the audit log (part of the editor)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from directory import accounts, editing, store
+from directory import catalogue as cat
+from directory.models import AuditEntry, OrganisationMember, OrganisationRow, User
+from directory.web.editor import bp, curator_only
+from directory.web.forms import InviteForm, OrganisationForm
+from directory.web.helpers import directory, snapshot
+
+
+@bp.before_request
+def _curators_only_here():
+    if request.endpoint in CURATOR_ENDPOINTS and current_user.is_authenticated:
+        curator_only()
+
+
+def _reset_link(user: User) -> str:
+    token = accounts.reset_token(current_app.config["SECRET_KEY"], user)
+    return url_for("auth.reset_password", token=token, _external=True)
+
+
+@bp.get("/users")
+def users():
+    with directory().session() as db:
+        people = db.exec(select(User).order_by(User.email)).all()
+        memberships = db.exec(select(OrganisationMember)).all()
+        orgs: dict[int, list[str]] = {}
+        for m in memberships:
+            orgs.setdefault(m.user_id, []).append(m.organisation_id)
+        return render_template("editor/users.html", people=people, orgs=orgs, roles=editing.ROLES)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def invite():
+    form = InviteForm()
+    form.organisations.choices = sorted(
+        ((o.id, o.name) for o in snapshot().organisations.values()),
+        key=lambda pair: pair[1].lower(),
+    )
+    if form.validate_on_submit():
+        with directory().session() as db:
+            try:
+                user = accounts.add_user(
+                    db,
+                    form.email.data,
+                    form.name.data,
+                    form.role.data,
+                    list(form.organisations.data or []),
+                    current_user.email,
+                )
+            except accounts.AccountError as error:
+                form.email.errors = [str(error)]
+            else:
+                link = _reset_link(user)
+                return render_template("editor/invited.html", user=user, link=link)
+    return render_template("editor/invite.html", form=form)
+
+
+def _user_or_404(db, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    role = request.form.get("role", "")
+    with directory().session() as db:
+        user = _user_or_404(db, user_id)
+        if user.id == current_user.id:
+            flash("You cannot change your own role: ask another curator.", "error")
+            return redirect(url_for("editor.users"))
+        try:
+            accounts.set_role(db, user, role, current_user.email)
+            if "organisations" in request.form:
+                accounts.set_organisations(db, user, request.form.getlist("organisations"))
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+            return redirect(url_for("editor.users"))
+    flash(f"{user.email} is now a {role.replace('_', ' ')}.", "success")
+    return redirect(url_for("editor.users"))
+
+
+@bp.post("/users/<int:user_id>/access")
+def change_access(user_id: int):
+    active = request.form.get("active") == "1"
+    with directory().session() as db:
+        user = _user_or_404(db, user_id)
+        if user.id == current_user.id:
+            flash("You cannot disable your own account.", "error")
+            return redirect(url_for("editor.users"))
+        accounts.set_active(db, user, active, current_user.email)
+    flash(
+        f"{user.email} {'can sign in again' if active else 'is disabled and signed out'}.",
+        "success",
+    )
+    return redirect(url_for("editor.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+def reset_link(user_id: int):
+    with directory().session() as db:
+        user = _user_or_404(db, user_id)
+        link = _reset_link(user)
+        editing.audit(db, current_user.email, "reset-link-made", user.email)
+        return render_template("editor/invited.html", user=user, link=link, reset=True)
+
+
+@bp.get("/organisations")
+def organisations():
+    catalogue = snapshot()
+    return render_template(
+        "editor/organisations.html",
+        organisations=sorted(catalogue.organisations.values(), key=lambda o: o.name.lower()),
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"org_id": None})
+@bp.route("/organisations/<org_id>/edit", methods=["GET", "POST"])
+def edit_organisation(org_id: str | None):
+    vocabulary = directory().vocabulary
+    catalogue = snapshot()
+    existing = catalogue.organisations.get(org_id) if org_id else None
+    if org_id and existing is None:
+        abort(404)
+    form = OrganisationForm(
+        data=existing.model_dump() if existing and request.method == "GET" else None
+    )
+    form.kind.choices = [(t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms]
+    if form.validate_on_submit():
+        raw = {
+            k: (getattr(form, k).data or None)
+            for k in ("name", "abbreviation", "kind", "url", "description")
+        }
+        raw["id"] = org_id or (form.id.data or "").strip()
+        raw["sources"] = [s.model_dump() for s in existing.sources] if existing else []
+        organisation, problems = _validate_organisation(raw, vocabulary)
+        if organisation and not org_id and organisation.id in catalogue.organisations:
+            problems = [("id", "That short name is already used by another organisation")]
+        if problems:
+            for field, message in problems:
+                (getattr(form, field) if field in form else form.name).errors = [message]
+        else:
+            with directory().session() as db:
+                row = db.get(OrganisationRow, organisation.id)
+                store.write_record(db, organisation, row, store.bump_version(db))
+                editing.audit(db, current_user.email, "organisation-saved", organisation.id)
+            directory().refresh_index()
+            flash(f"Saved {organisation.name}.", "success")
+            return redirect(url_for("editor.organisations"))
+    return render_template("editor/organisation.html", form=form, existing=existing)
+
+
+def _validate_organisation(raw, vocabulary):
+    from directory import validation
+    from directory.yamlfile import LocatedDocument
+
+    document = LocatedDocument("form", None)
+    organisation, problems = validation.validate(document, cat.Organisation, raw)
+    found = [(p.field, p.message) for p in problems]
+    if organisation is not None and vocabulary.find("provider_kinds", organisation.kind) is None:
+        found.append(("kind", "Select a type of provider"))
+    return (organisation if not found else None), found
+
+
+@bp.get("/audit")
+def audit_log():
+    with directory().session() as db:
+        entries = db.exec(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(500)).all()
+        return render_template("editor/audit.html", entries=entries)
+
+
+CURATOR_ENDPOINTS = {
+    f"editor.{name}"
+    for name in (
+        "users",
+        "invite",
+        "change_role",
+        "change_access",
+        "reset_link",
+        "organisations",
+        "edit_organisation",
+        "audit_log",
+    )
+}
