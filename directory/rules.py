@@ -216,23 +216,19 @@ def parse_answers(vocabulary: Vocabulary, raw: Mapping[str, Iterable[str] | str 
 def _parse_answer(vocabulary: Vocabulary, question, values: list[str]) -> frozenset[str] | None:
     if not values:
         return frozenset({question.default}) if question.default else None
-    if NOT_SURE in values:
-        return None
     valid = valid_answers(vocabulary, question.id)
-    if question.multiple and NONE_OF_THESE in values:
-        if len(values) > 1:
-            raise AnswerError(
-                question.id, f'"{NONE_OF_THESE}" cannot be combined with other answers', valid
-            )
-        return frozenset()
-    terms = vocabulary.slugs(question.term_set)
-    unknown = [v for v in values if v not in terms]
+    unknown = [v for v in values if v not in valid]
     if unknown:
         hint = vocabulary.compiler.suggestion(question.term_set, unknown[0], groups=False)
         raise AnswerError(question.id, f'unknown value "{unknown[0]}"{hint}', valid)
     if len(values) > 1 and not question.multiple:
         raise AnswerError(question.id, "give one value only", valid)
-    return frozenset(values)
+    for special in (NOT_SURE, NONE_OF_THESE):
+        if special in values and len(values) > 1:
+            raise AnswerError(question.id, f'"{special}" cannot be combined with other answers', valid)
+    if NOT_SURE in values:
+        return None
+    return frozenset() if NONE_OF_THESE in values else frozenset(values)
 
 
 class AnswerErrors(ValueError):
