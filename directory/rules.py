@@ -225,7 +225,9 @@ def _parse_answer(vocabulary: Vocabulary, question, values: list[str]) -> frozen
         raise AnswerError(question.id, "give one value only", valid)
     for special in (NOT_SURE, NONE_OF_THESE):
         if special in values and len(values) > 1:
-            raise AnswerError(question.id, f'"{special}" cannot be combined with other answers', valid)
+            raise AnswerError(
+                question.id, f'"{special}" cannot be combined with other answers', valid
+            )
     if NOT_SURE in values:
         return None
     return frozenset() if NONE_OF_THESE in values else frozenset(values)

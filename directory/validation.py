@@ -33,7 +33,12 @@ _FRIENDLY = {
 
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
-    if kind in _FRIENDLY:
+    ctx = error.get("ctx", {})
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^https?"):
+        text = "should be a web address starting with https://"
+    elif kind == "string_too_long":
+        text = f"should be {ctx['max_length']} characters or fewer"
+    elif kind in _FRIENDLY:
         text = _FRIENDLY[kind]
     elif kind == "literal_error":
         text = f"should be one of {error['ctx']['expected']}"
@@ -41,9 +46,18 @@ def _message(error: dict[str, Any]) -> str:
         text = str(error["ctx"]["error"])
     else:
         text = error["msg"][0].lower() + error["msg"][1:]
-    if kind not in ("missing", "extra_forbidden", "value_error") and "input" in error:
-        text += f", not {error['input']!r}" if not isinstance(error["input"], dict | list) else ""
+    quiet = ("missing", "extra_forbidden", "value_error", "string_too_long", "string_too_short")
+    if kind not in quiet and "input" in error:
+        text += _echo(error["input"])
     return text
+
+
+def _echo(value: Any) -> str:
+    """Quote what was given, briefly: enough to find it, never a wall of text."""
+    if isinstance(value, dict | list):
+        return ""
+    shown = repr(value)
+    return f", not {shown if len(shown) <= 40 else shown[:37] + '...'}"
 
 
 def validate(document: LocatedDocument, model: type[Model], data: Any, location=()):

@@ -1,0 +1,354 @@
+"""Hub leads and curators keeping listings current: the whole workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from directory import accounts, catalogue, editing
+from directory.models import AuditEntry, PendingChange, ProblemReport, Revision, SchemeRow
+from tests.web.conftest import make_app, text_of
+from tests.web.html_forms import main_form
+
+PASSWORD = "a long enough password 42"
+
+
+@pytest.fixture
+def editing_app(tmp_path, database_url):
+    """A fresh app (SQLite and PostgreSQL) with a curator and a CSP hub lead."""
+    app = make_app(tmp_path, database_url)
+    with app.extensions["directory"].session() as db:
+        for email, role, orgs in (
+            ("cara@example.org", "curator", []),
+            ("hugh@example.org", "hub_lead", ["csp"]),
+        ):
+            user = accounts.add_user(db, email, email.split("@")[0].title(), role, orgs, "test")
+            accounts.set_password(user, PASSWORD)
+    yield app
+    app.extensions["directory"].close()
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))
+    return client
+
+
+def edit(client, scheme_id, **changes):
+    """Open a listing's edit form, change some fields, and save it."""
+    values = main_form(client.get(f"/editor/schemes/{scheme_id}/edit").get_data(as_text=True))
+    for key, value in changes.items():
+        values.setlist(key.replace("__", "-"), value if isinstance(value, list) else [value])
+    values["action"] = changes.get("action", "save")
+    return client.post(f"/editor/schemes/{scheme_id}/edit", data=values), values
+
+
+def fill(values, changes: dict) -> None:
+    """Set form fields, replacing what is there (MultiDict.update would add)."""
+    for key, value in changes.items():
+        values[key] = value
+
+
+def published_name(app, scheme_id):
+    with app.extensions["directory"].session() as db:
+        return db.get(SchemeRow, scheme_id).name
+
+
+def test_a_curator_publishes_directly_and_search_sees_it_at_once(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    response, _ = edit(curator, "csp-mentoring", name="CSP mentoring for everyone in physiotherapy")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/schemes/csp-mentoring"
+    public = editing_app.test_client()
+    assert "CSP mentoring for everyone in physiotherapy" in public.get(
+        "/schemes/csp-mentoring"
+    ).get_data(as_text=True)
+    found = public.get("/api/v1/schemes?q=everyone+in+physiotherapy").json
+    assert found["results"][0]["name"] == "CSP mentoring for everyone in physiotherapy"
+
+
+def test_a_hub_leads_edit_waits_for_a_curator_and_the_public_sees_the_old_version(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    response, _ = edit(hub, "csp-mentoring", name="CSP mentoring (renamed by Hugh)")
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/editor/changes/"
+    )
+    assert (
+        published_name(editing_app, "csp-mentoring")
+        == "Chartered Society of Physiotherapy mentoring scheme"
+    )
+    change_url = response.headers["Location"]
+
+    curator = signed_in(editing_app, "cara@example.org")
+    page = text_of(curator.get(change_url).get_data(as_text=True))
+    assert (
+        "Chartered Society of Physiotherapy mentoring scheme" in page
+        and "CSP mentoring (renamed by Hugh)" in page
+    )
+    approved = curator.post(change_url + "/approve", data={"comment": "Thanks"})
+    assert approved.status_code == 302
+    assert published_name(editing_app, "csp-mentoring") == "CSP mentoring (renamed by Hugh)"
+    with editing_app.extensions["directory"].session() as db:
+        latest = db.exec(
+            select(Revision)
+            .where(Revision.scheme_id == "csp-mentoring")
+            .order_by(Revision.number.desc())
+        ).first()
+        assert latest.actor == "hugh@example.org (approved by cara@example.org)"
+        assert db.exec(select(AuditEntry).where(AuditEntry.action == "approve")).first() is not None
+    search = editing_app.test_client().get("/api/v1/schemes?q=renamed+by+Hugh").json
+    assert search["total"] == 1
+
+
+def test_a_curator_rejects_with_a_comment_the_hub_lead_can_read(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    response, _ = edit(hub, "csp-mentoring", cost="£10")
+    change_url = response.headers["Location"]
+    curator = signed_in(editing_app, "cara@example.org")
+    assert curator.post(change_url + "/reject", data={"comment": ""}).status_code == 302
+    with editing_app.extensions["directory"].session() as db:
+        assert db.exec(select(PendingChange)).one().status == "pending"  # a comment is needed
+    curator.post(change_url + "/reject", data={"comment": "No source says it costs £10"})
+    assert "No source says it costs £10" in text_of(hub.get(change_url).get_data(as_text=True))
+    with editing_app.extensions["directory"].session() as db:
+        assert db.exec(select(PendingChange)).one().status == "rejected"
+
+
+def test_the_second_of_two_editors_is_refused_and_keeps_their_input(editing_app):
+    first = signed_in(editing_app, "cara@example.org")
+    second = signed_in(editing_app, "cara@example.org")
+    second_form = main_form(second.get("/editor/schemes/bda-mentoring/edit").get_data(as_text=True))
+    response, _ = edit(first, "bda-mentoring", cost="Free for BDA members")
+    assert response.status_code == 302
+
+    second_form["duration"] = "A year"
+    second_form["action"] = "save"
+    refused = second.post("/editor/schemes/bda-mentoring/edit", data=second_form)
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    text = text_of(html)
+    assert "Someone else changed this listing while you were editing it" in text
+    assert "cost" in text and "Free for BDA members" in text  # what changed meanwhile
+    assert main_form(html)["duration"] == "A year"  # their unsaved input is still there
+    with editing_app.extensions["directory"].session() as db:
+        document = db.get(SchemeRow, "bda-mentoring").document
+        assert (document["cost"], document["duration"]) == ("Free for BDA members", None)
+
+
+def test_a_hub_leads_stale_edit_cannot_be_approved_over_a_newer_version(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    response, _ = edit(hub, "csp-mentoring", cost="Free")
+    change_url = response.headers["Location"]
+    curator = signed_in(editing_app, "cara@example.org")
+    edit(curator, "csp-mentoring", duration="One year")
+    refused = curator.post(change_url + "/approve", data={})
+    assert refused.status_code == 302
+    with editing_app.extensions["directory"].session() as db:
+        assert db.get(SchemeRow, "csp-mentoring").document["duration"] == "One year"
+        assert db.exec(select(PendingChange)).one().status == "pending"
+
+
+def test_editing_a_rule_through_the_structured_form(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    response, _ = edit(curator, "csp-mentoring", role_mentee__stage_values="student")
+    assert response.status_code == 302
+    with editing_app.extensions["directory"].session() as db:
+        rule = db.get(SchemeRow, "csp-mentoring").document["eligibility"]["mentee"]["rule"]
+    assert rule == {
+        "all": [{"profession": "physiotherapist"}, {"stage": "student"}, {"member_of": "csp"}]
+    }
+    page = text_of(editing_app.test_client().get("/schemes/csp-mentoring").get_data(as_text=True))
+    assert "You are a student" in page
+    qualified = (
+        editing_app.test_client()
+        .get("/api/v1/eligibility?profession=physiotherapist&member_of=csp&stage=qualified")
+        .json
+    )
+    assert "csp-mentoring" in [item["id"] for item in qualified["ineligible"]]
+
+
+def test_a_rule_condition_can_exclude_values(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    edit(
+        curator,
+        "cahpr-regional-hubs",
+        role_mentee__region_values="scotland",
+        role_mentee__region_mode="not-in",
+    )
+    with editing_app.extensions["directory"].session() as db:
+        rule = db.get(SchemeRow, "cahpr-regional-hubs").document["eligibility"]["mentee"]["rule"]
+    assert rule == {"all": [{"profession": "ahp"}, {"not": {"region": "scotland"}}]}
+
+
+def test_the_same_validation_as_directory_check_with_messages_beside_the_fields(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    response, _ = edit(
+        curator,
+        "csp-mentoring",
+        summary="x" * 301,
+        url="not a web address",
+        sources__0__url="ftp://example.org",
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<title>Error: " in html
+    text = text_of(html)
+    assert "should be 300 characters or fewer" in text
+    assert "should be a web address starting with https://, not 'not a web address'" in text
+    assert "should be a web address starting with https://, not 'ftp://example.org'" in text
+    assert (
+        published_name(editing_app, "csp-mentoring")
+        == "Chartered Society of Physiotherapy mentoring scheme"
+    )
+
+
+def test_preview_shows_the_plain_english_rules_without_saving(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    response, _ = edit(curator, "csp-mentoring", name="Previewed name", action="preview")
+    text = text_of(response.get_data(as_text=True))
+    assert "Preview: how the public will see it" in text and "Previewed name" in text
+    assert "You are a member of the Chartered Society of Physiotherapy (CSP)" in text
+    assert published_name(editing_app, "csp-mentoring") != "Previewed name"
+
+
+def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app):
+    curator = signed_in(editing_app, "cara@example.org")
+    edit(curator, "io-mentoring", cost="Free")
+    edit(curator, "io-mentoring", cost="£5 a month")
+    history = text_of(curator.get("/editor/schemes/io-mentoring/history").get_data(as_text=True))
+    assert "Revision 3: edit" in history and "By cara@example.org" in history
+    with editing_app.extensions["directory"].session() as db:
+        version = db.get(SchemeRow, "io-mentoring").version
+    curator.post("/editor/schemes/io-mentoring/revisions/2/restore", data={"version": version})
+    with editing_app.extensions["directory"].session() as db:
+        assert db.get(SchemeRow, "io-mentoring").document["cost"] == "Free"
+        numbers = db.exec(
+            select(Revision.action)
+            .where(Revision.scheme_id == "io-mentoring")
+            .order_by(Revision.number)
+        ).all()
+    assert numbers == ["import", "edit", "edit", "restore"]
+
+
+def test_mark_as_verified_today(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    hub.post("/editor/schemes/csp-mentoring/verify")
+    page = text_of(editing_app.test_client().get("/schemes/csp-mentoring").get_data(as_text=True))
+    assert f"Last verified {dt.date.today().day} {dt.date.today():%B %Y}" in page
+    assert "Not yet verified: no one has checked" not in page
+
+
+def test_a_hub_lead_proposes_a_new_listing_for_their_organisation(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    values = main_form(hub.get("/editor/schemes/new").get_data(as_text=True))
+    fill(
+        values,
+        {
+            "scheme_id": "csp-peer-support-circles",
+            "name": "CSP peer support circles",
+            "summary": "Peer support for CSP members.",
+            "description": "Circles of peers.",
+            "role_mentee-reference": "A test reference",
+            "role_mentee-profession_values": "physiotherapist",
+            "sources-0-title": "Hugh's notes",
+            "action": "save",
+        },
+    )
+    response = hub.post("/editor/schemes/new", data=values)
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))[:2000]
+    assert editing_app.test_client().get("/schemes/csp-peer-support-circles").status_code == 404
+    curator = signed_in(editing_app, "cara@example.org")
+    curator.post(response.headers["Location"] + "/approve", data={})
+    assert editing_app.test_client().get("/schemes/csp-peer-support-circles").status_code == 200
+
+
+def test_a_hub_lead_cannot_propose_a_listing_for_another_organisation(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    values = main_form(hub.get("/editor/schemes/new").get_data(as_text=True))
+    fill(
+        values,
+        {
+            "scheme_id": "sneaky",
+            "name": "Sneaky",
+            "summary": "s",
+            "description": "d",
+            "provider": "sor",
+            "role_mentee-reference": "r",
+            "sources-0-title": "t",
+            "action": "save",
+        },
+    )
+    response = hub.post("/editor/schemes/new", data=values)
+    assert response.status_code == 200
+    with editing_app.extensions["directory"].session() as db:
+        assert db.exec(select(PendingChange)).first() is None
+
+
+def test_problem_reports_reach_the_listings_hub_leads_who_resolve_them(editing_app):
+    public = editing_app.test_client()
+    sent = public.post(
+        "/schemes/csp-mentoring/report",
+        data={"category": "out-of-date", "message": "The platform has moved."},
+    )
+    assert "Thank you for your report" in sent.get_data(as_text=True)
+    assert public.get("/schemes/csp-mentoring").status_code == 200  # the listing is unchanged
+    hub = signed_in(editing_app, "hugh@example.org")
+    assert "The platform has moved." in hub.get("/editor/reports").get_data(as_text=True)
+    with editing_app.extensions["directory"].session() as db:
+        report = db.exec(select(ProblemReport)).one()
+    hub.post(f"/editor/reports/{report.id}/resolve", data={"note": "Updated the link"})
+    with editing_app.extensions["directory"].session() as db:
+        assert db.get(ProblemReport, report.id).status == "resolved"
+
+
+def test_the_dashboard_lists_listings_due_for_review(editing_app):
+    hub = signed_in(editing_app, "hugh@example.org")
+    text = text_of(hub.get("/editor/").get_data(as_text=True))
+    assert "Due for review (1)" in text  # the one CSP listing, never verified
+    hub.post("/editor/schemes/csp-mentoring/verify")
+    assert "Due for review (0)" in text_of(hub.get("/editor/").get_data(as_text=True))
+
+
+def test_export_after_an_approved_change_writes_it_and_import_merges(editing_app, tmp_path):
+    curator = signed_in(editing_app, "cara@example.org")
+    edit(curator, "rcpod-mentoring", cost="Free")
+    service = editing_app.extensions["directory"]
+    from directory import store
+
+    with service.session() as db:
+        text = store.export_catalogue(db, service.vocabulary)
+    assert "cost: Free" in text
+    exported = catalogue.from_text(text, service.vocabulary)
+    assert service.import_catalogue(exported, "test").changed is False
+
+
+def test_editing_a_listing_the_form_cannot_show_keeps_its_rule(editing_app):
+    service = editing_app.extensions["directory"]
+    with service.session() as db:
+        scheme, version = editing.published(db, "employer-mentoring")
+        tricky = scheme.model_copy(
+            update={
+                "eligibility": {
+                    "mentee": scheme.eligibility["mentee"].model_copy(
+                        update={
+                            "rule": {"any": [{"profession": "paramedic"}, {"stage": "student"}]}
+                        }
+                    ),
+                    "mentor": scheme.eligibility["mentor"],
+                }
+            }
+        )
+        editing.publish(db, tricky, "test", version)
+    curator = signed_in(editing_app, "cara@example.org")
+    page = curator.get("/editor/schemes/employer-mentoring/edit").get_data(as_text=True)
+    assert "This rule was written in the catalogue file and is kept as it is" in page
+    edit(curator, "employer-mentoring", cost="Free")
+    with service.session() as db:
+        document = db.get(SchemeRow, "employer-mentoring").document
+    assert document["eligibility"]["mentee"]["rule"] == {
+        "any": [{"profession": "paramedic"}, {"stage": "student"}]
+    }
+    assert document["cost"] == "Free"
