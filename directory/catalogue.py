@@ -42,6 +42,15 @@ class Source(_Strict):
     note: Text | None = None
 
 
+class Programme(_Strict):
+    """A course an institution runs: local schemes can be for its students only."""
+
+    slug: Slug
+    label: Text
+    phrase: Text | None = None
+    synonyms: tuple[Text, ...] = ()
+
+
 class Organisation(_Strict):
     id: Slug
     name: Text
@@ -49,6 +58,7 @@ class Organisation(_Strict):
     kind: Slug
     url: Url | None = None
     description: Text | None = None
+    programmes: tuple[Programme, ...] = ()
     sources: tuple[Source, ...] = ()
 
 
@@ -130,6 +140,7 @@ class Catalogue:
     schemes: dict[str, Scheme]
     rules: dict[str, rules.SchemeRules] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)  # record id -> content hash, if known
+    vocabulary: Vocabulary | None = None  # the vocabulary with this catalogue's courses added
 
     def fingerprint(self, scheme_id: str) -> str:
         """Changes whenever anything shown for a listing changes, its provider included."""
@@ -172,6 +183,10 @@ def from_document(document: LocatedDocument, vocabulary: Vocabulary) -> Catalogu
     parsed, problems = validation.validate(document, CatalogueFile, data)
     if parsed is None:
         raise DataFileError(problems)
+    problems = check_programmes(document, parsed.organisations, vocabulary)
+    if problems:
+        raise DataFileError(problems)
+    vocabulary = vocabulary.extended(parsed.organisations)
     problems = check_references(document, parsed.organisations, parsed.schemes, vocabulary)
     schemes = [canonical(scheme, vocabulary) for scheme in parsed.schemes]
     compiled: dict[str, rules.SchemeRules] = {}
@@ -185,7 +200,38 @@ def from_document(document: LocatedDocument, vocabulary: Vocabulary) -> Catalogu
         organisations={o.id: o for o in parsed.organisations},
         schemes={s.id: s for s in schemes},
         rules=compiled,
+        vocabulary=vocabulary,
     )
+
+
+def check_programmes(
+    document: LocatedDocument, organisations, vocabulary: Vocabulary
+) -> list[Problem]:
+    """Courses and universities become terms (Vocabulary.extended): their slugs must not clash."""
+    static = {
+        ts.from_organisations: {t.slug for t in ts.terms}
+        for ts in vocabulary.base.term_sets.values()
+        if ts.from_organisations
+    }
+    problems = []
+    taken = dict.fromkeys(static.get("programmes", ()), "the vocabulary")
+    for i, org in enumerate(organisations):
+        if org.programmes and org.id in static.get("institutions", ()):
+            problems.append(
+                document.problem(
+                    ("organisations", i, "id"), f'"{org.id}" is reserved: choose another id'
+                )
+            )
+        for j, programme in enumerate(org.programmes):
+            if programme.slug in taken:
+                problems.append(
+                    document.problem(
+                        ("organisations", i, "programmes", j, "slug"),
+                        f'"{programme.slug}" is already used by {taken[programme.slug]}',
+                    )
+                )
+            taken[programme.slug] = f'organisation "{org.id}"'
+    return problems
 
 
 def canonical(scheme: Scheme, vocabulary: Vocabulary) -> Scheme:
@@ -306,6 +352,8 @@ def _duplicate_ids(document: LocatedDocument, section: str, ids: list[str]) -> l
 def record(model: _Strict) -> dict[str, Any]:
     """A record as plain data in field order, leaving out empty optional parts of sources."""
     data = model.model_dump(mode="json")
+    if isinstance(model, Organisation) and not data["programmes"]:
+        del data["programmes"]  # only universities list courses
     for source in data.get("sources", []):
         for key in [k for k, v in source.items() if v is None]:
             del source[key]

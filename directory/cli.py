@@ -149,13 +149,6 @@ def eligible(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     settings = _settings()
     vocabulary = _load_vocabulary(settings)
     raw = _answers_from_args(ctx.args, vocabulary)
-    try:
-        answers = rules.parse_answers(vocabulary, raw)
-    except rules.AnswerErrors as errors:
-        for error in errors.errors:
-            flag = "--" + error.parameter.replace("_", "-")
-            click.echo(f"{flag}: {error.message} (valid: {', '.join(error.valid)})", err=True)
-        sys.exit(2)
     if file:
         catalogue = _load_catalogue(file, vocabulary)
     else:
@@ -163,7 +156,14 @@ def eligible(ctx: click.Context, file: Path | None, as_json: bool) -> None:
         with db.session_scope(engine) as session:
             catalogue = store.load_catalogue(session, vocabulary)
         engine.dispose()
-    decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
+    try:  # answers are read with the catalogue's vocabulary: it knows its universities' courses
+        answers = rules.parse_answers(catalogue.vocabulary, raw)
+    except rules.AnswerErrors as errors:
+        for error in errors.errors:
+            flag = "--" + error.parameter.replace("_", "-")
+            click.echo(f"{flag}: {error.message} (valid: {', '.join(error.valid)})", err=True)
+        sys.exit(2)
+    decisions = rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
     if as_json:
         click.echo(json.dumps(_decisions_json(decisions, catalogue), indent=2))
     else:

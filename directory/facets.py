@@ -91,11 +91,9 @@ FACETS: tuple[Facet, ...] = (
 BY_ID = {facet.id: facet for facet in FACETS}
 
 
-def scheme_facets(
-    scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary
-) -> dict[str, list[str]]:
+def scheme_facets(scheme: Scheme, catalogue: Catalogue) -> dict[str, list[str]]:
     scheme_rules = catalogue.rules[scheme.id]
-    return {f.id: f.values(scheme, scheme_rules, catalogue, vocabulary) for f in FACETS}
+    return {f.id: f.values(scheme, scheme_rules, catalogue, catalogue.vocabulary) for f in FACETS}
 
 
 def valid_values(facet_id: str, vocabulary: Vocabulary) -> list[str]:

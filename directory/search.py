@@ -67,10 +67,11 @@ def make_schema() -> Schema:
     return Schema(**fields)
 
 
-def document(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) -> dict[str, str]:
+def document(scheme: Scheme, catalogue: Catalogue) -> dict[str, str]:
     """What the index holds for one listing."""
+    vocabulary = catalogue.vocabulary
     org = catalogue.organisations[scheme.provider]
-    values = facet_defs.scheme_facets(scheme, catalogue, vocabulary)
+    values = facet_defs.scheme_facets(scheme, catalogue)
     # Keywords let "radiography students" find schemes open to radiography students.
     keywords = []
     for facet in facet_defs.FACETS:
@@ -135,7 +136,7 @@ class IndexStore:
     def meta(self, path: Path) -> dict:
         return json.loads((path / "meta.json").read_text())
 
-    def build(self, catalogue: Catalogue, vocabulary: Vocabulary, version: int) -> Path:
+    def build(self, catalogue: Catalogue, version: int) -> Path:
         """Build a whole new index aside, then make it current. Call with the lock held."""
         started = time.perf_counter()
         path = self.root / f"v{version}-{uuid.uuid4().hex[:8]}"
@@ -143,7 +144,7 @@ class IndexStore:
         ix = whoosh_index.create_in(str(path), make_schema())
         writer = ix.writer(limitmb=128)
         for scheme in sorted(catalogue.schemes.values(), key=lambda s: s.id):
-            writer.add_document(**document(scheme, catalogue, vocabulary))
+            writer.add_document(**document(scheme, catalogue))
         writer.commit()
         ix.close()
         self._write_meta(path, version)
@@ -161,7 +162,6 @@ class IndexStore:
         self,
         path: Path,
         catalogue: Catalogue,
-        vocabulary: Vocabulary,
         version: int,
         changed: Iterable[str],
         removed: Iterable[str],
@@ -172,7 +172,7 @@ class IndexStore:
         for scheme_id in removed:
             writer.delete_by_term("id", scheme_id)
         for scheme_id in changed:
-            writer.update_document(**document(catalogue.schemes[scheme_id], catalogue, vocabulary))
+            writer.update_document(**document(catalogue.schemes[scheme_id], catalogue))
         writer.commit()  # whoosh commits atomically: readers see before or after
         ix.close()
         self._write_meta(path, version)
@@ -444,9 +444,8 @@ class IndexManager:
     IndexUnavailable tells the caller to fall back to a plain scan.
     """
 
-    def __init__(self, root: Path, vocabulary: Vocabulary):
+    def __init__(self, root: Path):
         self.store = IndexStore(root)
-        self.vocabulary = vocabulary
         self._open: SearchIndex | None = None
         self._lock = threading.Lock()
         self._building = threading.Event()
@@ -468,7 +467,7 @@ class IndexManager:
         with self.store.write_lock(wait=False) as writer:
             if writer and not self._update_in_place(catalogue, version):
                 self._rebuild_in_background(catalogue, version)
-        index = self._reopen()
+        index = self._reopen(catalogue)
         if index is None:
             self._rebuild_in_background(catalogue, version)
             raise IndexUnavailable("the search index is being built")
@@ -483,18 +482,18 @@ class IndexManager:
                 return False
             if meta["catalogue_version"] == version:
                 return True
-            index = SearchIndex(path, self.vocabulary)
+            index = SearchIndex(path, catalogue.vocabulary)
             changed, removed = diff(index, catalogue)
             index.close()
             if len(changed) + len(removed) > INCREMENTAL_LIMIT:
                 return False
-            self.store.update(path, catalogue, self.vocabulary, version, changed, removed)
+            self.store.update(path, catalogue, version, changed, removed)
             return True
         except Exception as error:  # corrupt or half-deleted: rebuild aside
             log.warning("search index at %s is unusable (%s): rebuilding", path, error)
             return False
 
-    def _reopen(self) -> SearchIndex | None:
+    def _reopen(self, catalogue: Catalogue) -> SearchIndex | None:
         path = self.store.current()
         if path is None:
             return None
@@ -505,7 +504,7 @@ class IndexManager:
         ):
             return self._open
         try:
-            index = SearchIndex(path, self.vocabulary)
+            index = SearchIndex(path, catalogue.vocabulary)
         except IndexUnavailable as error:
             log.warning("%s", error)
             return None
@@ -527,7 +526,7 @@ class IndexManager:
             try:
                 with self.store.write_lock():
                     if not self._update_in_place(catalogue, version):
-                        self.store.build(catalogue, self.vocabulary, version)
+                        self.store.build(catalogue, version)
             except Exception:
                 log.exception("search index rebuild failed")
             finally:
@@ -539,9 +538,9 @@ class IndexManager:
         """Wait for an index at `version`, building it now if need be (start-up, commands)."""
         with self.store.write_lock():
             if not self._update_in_place(catalogue, version):
-                self.store.build(catalogue, self.vocabulary, version)
+                self.store.build(catalogue, version)
         with self._lock:
-            index = self._reopen()
+            index = self._reopen(catalogue)
         if index is None:
             raise IndexUnavailable("the index could not be opened after building it")
         return index
@@ -549,7 +548,7 @@ class IndexManager:
     def rebuild(self, catalogue: Catalogue, version: int) -> Path:
         """Build a fresh index aside and swap it in (import, `directory index rebuild`)."""
         with self.store.write_lock():
-            return self.store.build(catalogue, self.vocabulary, version)
+            return self.store.build(catalogue, version)
 
 
 def diff(index: SearchIndex, catalogue: Catalogue) -> tuple[list[str], list[str]]:
@@ -564,7 +563,7 @@ def diff(index: SearchIndex, catalogue: Catalogue) -> tuple[list[str], list[str]
 # When there is no index ----------------------------------------------------------------------
 
 
-def scan(catalogue: Catalogue, vocabulary: Vocabulary, query: Query) -> Results:
+def scan(catalogue: Catalogue, query: Query) -> Results:
     """A slow, plain search with no index: used only while the index is rebuilt."""
     words = WORD.findall(query.text.lower())
     found = []
@@ -577,7 +576,7 @@ def scan(catalogue: Catalogue, vocabulary: Vocabulary, query: Query) -> Results:
         ).lower()
         if not all(word in haystack for word in words):
             continue
-        values = facet_defs.scheme_facets(scheme, catalogue, vocabulary)
+        values = facet_defs.scheme_facets(scheme, catalogue)
         if all(set(values[f]) & set(v) for f, v in query.filters.items() if v):
             found.append(scheme)
     pages = max(1, -(-len(found) // query.page_size))

@@ -23,10 +23,15 @@ log = logging.getLogger(__name__)
 class Directory:
     def __init__(self, database_url: str, data_dir: Path, index_dir: Path):
         self.data_dir = Path(data_dir)
-        self.vocabulary = vocab.load(self.data_dir / "vocabulary.yaml")
+        self.base_vocabulary = vocab.load(self.data_dir / "vocabulary.yaml")
         self.engine = db.make_engine(database_url)
-        self.cache = store.CatalogueCache(self.vocabulary)
-        self.index = search.IndexManager(Path(index_dir), self.vocabulary)
+        self.cache = store.CatalogueCache(self.base_vocabulary)
+        self.index = search.IndexManager(Path(index_dir))
+
+    @property
+    def vocabulary(self) -> vocab.Vocabulary:
+        """The vocabulary with the catalogue's universities and courses (as last loaded)."""
+        return self.cache.catalogue.vocabulary or self.base_vocabulary
 
     @property
     def catalogue_file(self) -> Path:
@@ -44,7 +49,7 @@ class Directory:
         if auto_import:
             with self.session() as session:
                 if store.is_empty(session):
-                    catalogue = cat.load(self.catalogue_file, self.vocabulary)
+                    catalogue = cat.load(self.catalogue_file, self.base_vocabulary)
                     report = store.import_catalogue(session, catalogue, actor="first run")
                     log.info("imported %s: %s", self.catalogue_file, report.summary())
         if build_index:
@@ -85,13 +90,13 @@ class Directory:
             return self.index.get(catalogue, version).run(query), False
         except search.IndexUnavailable as error:
             log.warning("searching without an index: %s", error)
-            return search.scan(catalogue, self.vocabulary, query), True
+            return search.scan(catalogue, query), True
 
     def decide(
         self, answers: Answers, catalogue: cat.Catalogue | None = None
     ) -> list[rules.Decision]:
         catalogue = catalogue or self.snapshot()[0]
-        return rules.decide_all(self.vocabulary, answers, catalogue.rules.values())
+        return rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
 
     def close(self) -> None:
         self.engine.dispose()

@@ -247,16 +247,26 @@ def schemes(session: Session) -> list[cat.Scheme]:
 
 def load_catalogue(session: Session, vocabulary: Vocabulary) -> cat.Catalogue:
     """The database's catalogue with compiled rules (records were validated on the way in)."""
-    scheme_list = schemes(session)
+    organisation_list = organisations(session)
+    return compiled_catalogue(vocabulary, organisation_list, schemes(session))
+
+
+def compiled_catalogue(
+    vocabulary: Vocabulary, organisation_list, scheme_list, hashes=None
+) -> cat.Catalogue:
+    """A catalogue of stored records: the vocabulary gains their courses, then rules compile."""
+    extended = vocabulary.extended(organisation_list)
     compiled = {}
     for scheme in scheme_list:
-        compiled[scheme.id], problems = cat.compile_scheme(scheme, vocabulary)
+        compiled[scheme.id], problems = cat.compile_scheme(scheme, extended)
         if problems:  # only possible if the vocabulary lost a slug a stored rule uses
             raise ValueError("; ".join(str(p) for p in problems))
     return cat.Catalogue(
-        organisations={o.id: o for o in organisations(session)},
-        schemes={s.id: s for s in scheme_list},
+        organisations={o.id: o for o in organisation_list},
+        schemes={s.id: s for s in sorted(scheme_list, key=lambda s: s.id)},
         rules=compiled,
+        hashes=hashes or {},
+        vocabulary=extended,
     )
 
 
@@ -298,26 +308,42 @@ class CatalogueCache:
         return self.catalogue
 
     def _refresh(self, session: Session, version: int) -> None:
+        """Fetch what changed since the cached version; recompile only what must be.
+
+        A changed organisation can add or remove a course, which changes the
+        vocabulary, so then every rule is compiled again; otherwise only the
+        changed listings are.
+        """
         since = self.version if 0 <= self.version <= version else -1
         old = self.catalogue if since >= 0 else cat.Catalogue({}, {}, {})
-        org_rows = session.exec(select(OrganisationRow).where(OrganisationRow.changed_in > since))
-        scheme_rows = session.exec(select(SchemeRow).where(SchemeRow.changed_in > since))
-        organisations, hashes = dict(old.organisations), dict(old.hashes)
+        org_rows = session.exec(
+            select(OrganisationRow).where(OrganisationRow.changed_in > since)
+        ).all()
+        scheme_rows = session.exec(select(SchemeRow).where(SchemeRow.changed_in > since)).all()
+        live_orgs = set(session.exec(select(OrganisationRow.id)))
+        live_schemes = set(session.exec(select(SchemeRow.id)))
+        hashes = dict(old.hashes)
+        organisations = {k: v for k, v in old.organisations.items() if k in live_orgs}
         for row in org_rows:
             organisations[row.id] = cat.Organisation.model_validate(row.document)
             hashes[f"org:{row.id}"] = row.content_hash
-        schemes, compiled = dict(old.schemes), dict(old.rules)
+        schemes = {k: v for k, v in old.schemes.items() if k in live_schemes}
         for row in scheme_rows:
-            scheme = cat.Scheme.model_validate(row.document)
-            schemes[scheme.id] = scheme
-            hashes[scheme.id] = row.content_hash
-            compiled[scheme.id], _ = cat.compile_scheme(scheme, self.vocabulary)
-        live_orgs = set(session.exec(select(OrganisationRow.id)))
-        live_schemes = set(session.exec(select(SchemeRow.id)))
-        self.catalogue = cat.Catalogue(
-            organisations={k: v for k, v in organisations.items() if k in live_orgs},
-            schemes={k: v for k, v in sorted(schemes.items()) if k in live_schemes},
-            rules={k: v for k, v in sorted(compiled.items()) if k in live_schemes},
-            hashes=hashes,
-        )
+            schemes[row.id] = cat.Scheme.model_validate(row.document)
+            hashes[row.id] = row.content_hash
+        if org_rows or len(organisations) != len(old.organisations) or old.vocabulary is None:
+            self.catalogue = compiled_catalogue(
+                self.vocabulary, list(organisations.values()), list(schemes.values()), hashes
+            )
+        else:
+            compiled = {k: v for k, v in old.rules.items() if k in live_schemes}
+            for row in scheme_rows:
+                compiled[row.id], _ = cat.compile_scheme(schemes[row.id], old.vocabulary)
+            self.catalogue = cat.Catalogue(
+                organisations=organisations,
+                schemes=dict(sorted(schemes.items())),
+                rules=dict(sorted(compiled.items())),
+                hashes=hashes,
+                vocabulary=old.vocabulary,
+            )
         self.version = version

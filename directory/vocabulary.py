@@ -53,6 +53,7 @@ class Term(_Worded):
     action: Text | None = None
     ahp: bool | None = None
     profession: Slug | None = None  # a membership's profession: "ask your professional body"
+    institution: Slug | None = None  # a course's university: only its students are offered it
 
 
 class Group(_Worded):
@@ -65,6 +66,9 @@ class TermSet(_Strict):
     label: Text
     terms: tuple[Term, ...]
     groups: tuple[Group, ...] = ()
+    # Terms added from the catalogue's organisations (see Vocabulary.extended):
+    # "institutions" (organisations that list courses) or "programmes" (those courses).
+    from_organisations: Literal["institutions", "programmes"] | None = None
 
 
 class Question(_Strict):
@@ -128,7 +132,9 @@ class _Words:
 class Vocabulary:
     """Validated vocabulary with fast lookups for the rule engine and the web layer."""
 
-    def __init__(self, parsed: VocabularyFile):
+    def __init__(self, parsed: VocabularyFile, base: Vocabulary | None = None):
+        self.parsed = parsed
+        self.base = base or self  # the file's vocabulary, before any catalogue's courses
         self.term_sets: dict[str, TermSet] = dict(parsed.term_sets)
         self.questions: dict[str, Question] = {q.id: q for q in parsed.questions}
         self._terms = {
@@ -150,6 +156,25 @@ class Vocabulary:
                 if all(getattr(term, key, None) == value for key, value in group.where.items()):
                     chosen.add(term.slug)
         return frozenset(chosen)
+
+    def extended(self, organisations) -> Vocabulary:
+        """This vocabulary plus the universities and courses the organisations list.
+
+        Added terms come before the file's own ("Another university or college"
+        stays last). Equal rules compile to shared objects only within one
+        vocabulary, so a catalogue compiles its rules against the result.
+        """
+        base = self.base
+        sets = dict(base.parsed.term_sets)
+        for name, term_set in base.parsed.term_sets.items():
+            if term_set.from_organisations:
+                added = _organisation_terms(term_set.from_organisations, organisations)
+                sets[name] = term_set.model_copy(update={"terms": (*added, *term_set.terms)})
+        vocabulary = Vocabulary(base.parsed.model_copy(update={"term_sets": sets}), base)
+        problems = _compile_ask_if(LocatedDocument("vocabulary", None), vocabulary)
+        if problems:  # the file was checked at load, so only a clash with an added term gets here
+            raise DataFileError(problems)
+        return vocabulary
 
     # Lookups -------------------------------------------------------------------------
 
@@ -201,6 +226,24 @@ class Vocabulary:
             terms=_Words(tuple(terms), "or"),
             answer=_Words(tuple(answer), "and", question.none_label or "none of these"),
         )
+
+
+def _organisation_terms(kind: str, organisations) -> list[Term]:
+    with_courses = [o for o in organisations if getattr(o, "programmes", ())]
+    if kind == "institutions":
+        return [
+            Term(
+                slug=o.id,
+                label=f"{o.name} ({o.abbreviation})" if o.abbreviation else o.name,
+                synonyms=tuple(filter(None, [o.abbreviation, o.name])),
+            )
+            for o in sorted(with_courses, key=lambda o: o.name.lower())
+        ]
+    return [
+        Term(slug=p.slug, label=p.label, phrase=p.phrase, synonyms=p.synonyms, institution=o.id)
+        for o in sorted(with_courses, key=lambda o: o.name.lower())
+        for p in o.programmes
+    ]
 
 
 # Loading ---------------------------------------------------------------------------------

@@ -29,13 +29,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
-def vocabulary() -> vocab.Vocabulary:
+def base_vocabulary() -> vocab.Vocabulary:
+    """data/vocabulary.yaml alone."""
     return vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
 
 
 @pytest.fixture(scope="session")
-def catalogue(vocabulary) -> cat.Catalogue:
-    return cat.load(DEFAULT_DATA_DIR / "schemes.yaml", vocabulary)
+def catalogue(base_vocabulary) -> cat.Catalogue:
+    return cat.load(DEFAULT_DATA_DIR / "schemes.yaml", base_vocabulary)
+
+
+@pytest.fixture(scope="session")
+def vocabulary(catalogue) -> vocab.Vocabulary:
+    """The vocabulary as the site uses it: with the catalogue's universities and courses."""
+    return catalogue.vocabulary
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
 
     helpers.register_template_helpers(app)
     app.before_request(_make_csp_nonce)
+    # One version check per request keeps the catalogue, and the vocabulary with its
+    # universities and courses, current for everything the request does.
+    app.before_request(lambda: helpers.snapshot() and None)
     app.after_request(_security_headers)
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)

@@ -70,7 +70,7 @@ def question(question_id: str):
         field=form[question_id],
         hidden=journey.as_pairs(others),
         back_url=back_url,
-        options=_options(question_id),
+        options=_options(question_id, others),
     )
 
 
@@ -81,19 +81,35 @@ def _next_url(raw: journey.Raw) -> str:
     return _url("eligibility.check_answers", raw)
 
 
-def _options(question_id: str) -> list[dict]:
-    """Each answer with its hint, for the templates' radios, checkboxes or select."""
+def _options(question_id: str, raw: journey.Raw) -> list[dict]:
+    """Each answer with its hint, for the templates' radios, checkboxes or select.
+
+    A course belongs to a university: once you have said where you study, only
+    that university's courses are offered.
+    """
     vocabulary = directory().vocabulary
     question = vocabulary.questions[question_id]
-    hints = {t.slug: t.description for t in vocabulary.question_terms(question_id)}
+    terms = {t.slug: t for t in vocabulary.question_terms(question_id)}
+    studying_at = raw.get("institution", [])
+
+    def offered(value: str) -> bool:
+        term = terms.get(value)
+        return (
+            term is None
+            or not term.institution
+            or not studying_at
+            or term.institution in studying_at
+        )
+
     return [
         {
             "value": value,
             "text": text,
-            "hint": hints.get(value),
+            "hint": terms[value].description if value in terms else None,
             "special": value in (rules.NOT_SURE, rules.NONE_OF_THESE),
         }
         for value, text in choices(vocabulary, question)
+        if offered(value)
     ]
 
 
@@ -141,7 +157,9 @@ def all_questions():
     return render_template(
         "eligibility/all.html",
         form=form,
-        questions=[(vocabulary.questions[q], form[q], _options(q)) for q in vocabulary.questions],
+        questions=[
+            (vocabulary.questions[q], form[q], _options(q, {})) for q in vocabulary.questions
+        ],
     )
 
 

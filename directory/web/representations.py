@@ -95,12 +95,12 @@ def related(
     scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary, limit: int = 3
 ) -> list[Scheme]:
     """Listings most like this one: same provider first, then shared facet values."""
-    mine = facets.scheme_facets(scheme, catalogue, vocabulary)
+    mine = facets.scheme_facets(scheme, catalogue)
     scored = []
     for other in catalogue.schemes.values():
         if other.id == scheme.id:
             continue
-        theirs = facets.scheme_facets(other, catalogue, vocabulary)
+        theirs = facets.scheme_facets(other, catalogue)
         shared = sum(
             len(set(mine[f]) & set(theirs[f]))
             for f in ("profession", "mentoring_type", "member_of")
@@ -121,7 +121,7 @@ def scheme_json(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) ->
         link=scheme.url,
         review_due=scheme.review_due.isoformat() if scheme.review_due else None,
         verified=scheme.last_verified is not None,
-        facets=facets.scheme_facets(scheme, catalogue, vocabulary),
+        facets=facets.scheme_facets(scheme, catalogue),
     )
     return data
 
