@@ -14,6 +14,7 @@ Running the same import twice changes nothing the second time.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
@@ -21,8 +22,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from directory import catalogue as cat
+from directory import rules
 from directory.models import CatalogueState, OrganisationRow, Revision, SchemeRow, utcnow
 from directory.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -259,8 +263,15 @@ def compiled_catalogue(
     compiled = {}
     for scheme in scheme_list:
         compiled[scheme.id], problems = cat.compile_scheme(scheme, extended)
-        if problems:  # only possible if the vocabulary lost a slug a stored rule uses
-            raise ValueError("; ".join(str(p) for p in problems))
+        if problems:
+            # Only if the vocabulary lost a slug a stored rule uses (say a course was
+            # removed): keep serving everything else, and say which listing needs fixing.
+            log.error(
+                "listing %s has rules that no longer compile: %s",
+                scheme.id,
+                "; ".join(str(p) for p in problems),
+            )
+            compiled[scheme.id] = rules.SchemeRules(scheme.id, {})
     return cat.Catalogue(
         organisations={o.id: o for o in organisation_list},
         schemes={s.id: s for s in sorted(scheme_list, key=lambda s: s.id)},

@@ -69,9 +69,16 @@ def validate(document: LocatedDocument, model: type[Model], data: Any, location=
     try:
         return model.model_validate(data), []
     except pydantic.ValidationError as error:
+        items = [
+            (tuple(part for part in item["loc"] if not _is_union_tag(part)), item)
+            for item in error.errors(include_url=False)
+        ]
         problems: list[Problem] = []
-        for item in error.errors(include_url=False):
-            loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
+        for loc, item in items:
+            if item["type"] == "too_short" and any(
+                other[: len(loc)] == loc and other != loc for other, _ in items
+            ):
+                continue  # a list "too short" only because its bad items were dropped
             problems.append(document.problem((*location, *loc), _message(item)))
         return None, problems
 

@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory
 
-    from directory.web import api, auth, checker, editor, editor_admin, public
+    from directory.web import api, auth, checker, editor, editor_admin, guide, public
 
     auth.init_app(app)
     app.register_blueprint(public.bp)
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(guide.bp)
     assert editor_admin.bp is editor.bp  # its routes are part of the editor
     csrf.exempt(api.bp)
 

@@ -217,6 +217,8 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
             if q in raw and answers.get(q) is None
         ],
         "search_url": url_for("public.search_page") + (f"?{search_query}" if search_query else ""),
+        "quiz_url": url_for("guide.take_quiz", quiz_id="mentoring-fit")
+        + (f"?{search_query}" if search_query else ""),
         "answers_url": _url("eligibility.check_answers", raw),
         "all_url": _url("eligibility.all_questions", raw),
     }

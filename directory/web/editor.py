@@ -129,14 +129,31 @@ def _starter(provider: str | None, choices, template: str | None) -> dict:
         "windows": [{}],
         "sources": [{}],
     }
-    if template == "near-peer":  # see the guide: "Start a near-peer scheme on your programme"
+    if template == "near-peer":  # the guide's "Start a near-peer scheme on your course"
+        # As on the LJMU MPharm: Level 6 students mentor Level 4, Level 7 mentor Level 5.
+        university = data["provider"] if data["provider"] in _institutions() else None
+        where = {"institution_values": [university]} if university else {}
         data.update(
             mentoring_types=["peer"],
             access="open",
-            role_mentee={"offered": True, "stage_values": ["student"]},
-            role_mentor={"offered": True, "stage_values": ["student"]},
+            role_mentee={
+                "offered": True,
+                "stage_values": ["student"],
+                "level_values": ["4", "5"],
+                **where,
+            },
+            role_mentor={
+                "offered": True,
+                "stage_values": ["student"],
+                "level_values": ["6", "7"],
+                **where,
+            },
         )
     return data
+
+
+def _institutions() -> set[str]:
+    return set(directory().vocabulary.slugs("institutions"))
 
 
 @bp.route("/schemes/<scheme_id>/edit", methods=["GET", "POST"])

@@ -6,12 +6,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlmodel import select
 
-from directory import accounts, editing, store
+from directory import accounts, editing, store, validation
 from directory import catalogue as cat
 from directory.models import AuditEntry, OrganisationMember, OrganisationRow, User
 from directory.web.editor import bp, curator_only
 from directory.web.forms import InviteForm, OrganisationForm
 from directory.web.helpers import directory, snapshot
+from directory.yamlfile import LocatedDocument
 
 
 @bp.before_request
@@ -130,23 +131,17 @@ def edit_organisation(org_id: str | None):
     existing = catalogue.organisations.get(org_id) if org_id else None
     if org_id and existing is None:
         abort(404)
-    form = OrganisationForm(
-        data=existing.model_dump() if existing and request.method == "GET" else None
-    )
+    initial = None
+    if existing and request.method == "GET":
+        initial = {**existing.model_dump(), "programmes": _programme_lines(existing.programmes)}
+    form = OrganisationForm(data=initial)
     form.kind.choices = [(t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms]
     if form.validate_on_submit():
-        raw = {
-            k: (getattr(form, k).data or None)
-            for k in ("name", "abbreviation", "kind", "url", "description")
-        }
-        raw["id"] = org_id or (form.id.data or "").strip()
-        raw["sources"] = [s.model_dump() for s in existing.sources] if existing else []
-        organisation, problems = _validate_organisation(raw, vocabulary)
-        if organisation and not org_id and organisation.id in catalogue.organisations:
-            problems = [("id", "That short name is already used by another organisation")]
+        organisation, problems = _organisation_from(form, org_id, existing, catalogue)
         if problems:
             for field, message in problems:
-                (getattr(form, field) if field in form else form.name).errors = [message]
+                target = form._fields.get(field, form.name)
+                target.errors = [*list(target.errors), message]
         else:
             with directory().session() as db:
                 row = db.get(OrganisationRow, organisation.id)
@@ -158,16 +153,59 @@ def edit_organisation(org_id: str | None):
     return render_template("editor/organisation.html", form=form, existing=existing)
 
 
-def _validate_organisation(raw, vocabulary):
-    from directory import validation
-    from directory.yamlfile import LocatedDocument
-
+def _organisation_from(form, org_id, existing, catalogue):
+    """The organisation a form describes, checked like a catalogue file: (record, problems)."""
+    raw = {
+        k: (form[k].data or None) for k in ("name", "abbreviation", "kind", "url", "description")
+    }
+    raw["id"] = org_id or (form.id.data or "").strip()
+    raw["sources"] = [s.model_dump() for s in existing.sources] if existing else []
+    raw["programmes"], problems = _parse_programmes(form.programmes.data or "", existing)
+    if problems:
+        return None, problems
     document = LocatedDocument("form", None)
-    organisation, problems = validation.validate(document, cat.Organisation, raw)
-    found = [(p.field, p.message) for p in problems]
-    if organisation is not None and vocabulary.find("provider_kinds", organisation.kind) is None:
-        found.append(("kind", "Select a type of provider"))
-    return (organisation if not found else None), found
+    organisation, found = validation.validate(document, cat.Organisation, raw)
+    problems = [(p.field.split(".")[0].split("[")[0], p.message) for p in found]
+    if organisation is None:
+        return None, problems
+    base = directory().base_vocabulary
+    if base.find("provider_kinds", organisation.kind) is None:
+        problems.append(("kind", "Select a type of provider"))
+    if not org_id and organisation.id in catalogue.organisations:
+        problems.append(("id", "That short name is already used by another organisation"))
+    # Courses become answers shared by every university: no clash with another's.
+    others = [o for o in catalogue.organisations.values() if o.id != organisation.id]
+    problems += [
+        ("programmes", p.message)
+        for p in cat.check_programmes(document, [*others, organisation], base)
+    ]
+    return (None if problems else organisation), problems
+
+
+def _programme_lines(programmes) -> str:
+    return "\n".join(f"{p.slug}: {p.label}" for p in programmes)
+
+
+def _parse_programmes(text: str, existing) -> tuple[list[dict], list[tuple[str, str]]]:
+    """ "slug: Full name" lines; a course that already exists keeps its phrase and synonyms."""
+    known = {p.slug: p for p in existing.programmes} if existing else {}
+    programmes, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        slug, separator, label = line.partition(":")
+        if not separator or not slug.strip() or not label.strip():
+            problems.append(
+                ("programmes", f"Line {number}: write a short name, a colon, then the full name")
+            )
+            continue
+        slug, label = slug.strip(), label.strip()
+        before = known.get(slug)
+        programme = {"slug": slug, "label": label}
+        if before and before.label == label:
+            programme.update(phrase=before.phrase, synonyms=list(before.synonyms))
+        programmes.append(programme)
+    return programmes, problems
 
 
 @bp.get("/audit")

@@ -184,6 +184,13 @@ class OrganisationForm(StripWhitespaceForm):
         "Website", description="Only an address from a source you have read", widget=GovTextInput()
     )
     description = TextAreaField("Description", widget=GovTextArea())
+    programmes = TextAreaField(
+        "Courses (universities and colleges only)",
+        description="One per line, as short name: full name. For example: "
+        "bsc-physiotherapy: BSc (Hons) Physiotherapy. Students on these courses "
+        "can then be asked about local schemes.",
+        widget=GovTextArea(),
+    )
 
 
 # Reporting a problem with a listing (public, no account) ------------------------------------------

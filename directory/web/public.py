@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlmodel import Session, select
 
 from directory import accounts, facets, rules, search
@@ -249,13 +249,8 @@ def provider(org_id: str):
 
 @bp.get("/mentoring-types")
 def mentoring_types():
-    catalogue = snapshot()
-    vocabulary = directory().vocabulary
-    types = [
-        (term, _schemes_offering(catalogue, term.slug))
-        for term in vocabulary.term_sets["mentoring_types"].terms
-    ]
-    return render_template("public/mentoring_types.html", types=types)
+    """Moved into the mentoring guide; old links still work."""
+    return redirect(url_for("guide.forms"), 301)
 
 
 @bp.get("/mentoring-types/<slug>")

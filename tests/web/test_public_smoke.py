@@ -17,7 +17,7 @@ PAGES = [
     ("/browse", "Browse mentoring schemes – AHP Mentoring Directory"),
     ("/browse/professions/paramedic", "Mentoring for paramedics – AHP Mentoring Directory"),
     ("/browse/providers/sor", "Society of Radiographers – AHP Mentoring Directory"),
-    ("/mentoring-types", "Types of mentoring – AHP Mentoring Directory"),
+    ("/guide/forms-of-mentoring", "Forms of mentoring – AHP Mentoring Directory"),
     ("/mentoring-types/peer", "Peer mentoring – AHP Mentoring Directory"),
     ("/privacy", "Privacy – AHP Mentoring Directory"),
     ("/accessibility", "Accessibility – AHP Mentoring Directory"),
