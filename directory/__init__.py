@@ -22,6 +22,8 @@ __all__ = ["ConfigError", "create_app"]
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
+    if not test_config:  # tests pass their own settings; a real start checks the environment
+        settings.check()
     app = Flask(
         __name__,
         template_folder="../templates",

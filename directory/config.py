@@ -13,6 +13,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+ENVIRONMENTS = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,45 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.instance_path / "search-index"
+
+    def problems(self) -> list[str]:
+        """Every setting that is wrong, each with what to do about it."""
+        found = []
+        if self.environment not in ENVIRONMENTS:
+            found.append(
+                f"DIRECTORY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.environment!r}"
+            )
+        if self.log_level not in LOG_LEVELS:
+            found.append(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}"
+            )
+        if not self.database_url.startswith(
+            ("sqlite://", "postgres://", "postgresql://", "postgresql+psycopg://")
+        ):
+            found.append(
+                "DATABASE_URL must be a SQLite or PostgreSQL address, e.g. "
+                "postgresql://user:password@host/dbname (got one starting "
+                f"{self.database_url.split(':', 1)[0]!r})"
+            )
+        if self.environment == "production":
+            if not self.secret_key:
+                found.append(
+                    "SECRET_KEY is not set: production needs a long random secret, e.g. "
+                    "python -c 'import secrets; print(secrets.token_hex(32))'"
+                )
+            elif len(self.secret_key) < 32:
+                found.append("SECRET_KEY is too short: use at least 32 random characters")
+        if self.instance_path.exists() and not os.access(self.instance_path, os.W_OK):
+            found.append(f"INSTANCE_PATH {self.instance_path} is not writable")
+        if not self.vocabulary_file.exists():
+            found.append(f"DATA_DIR {self.data_dir} has no vocabulary.yaml")
+        return found
+
+    def check(self) -> None:
+        """Refuse to start with a bad setting: raise ConfigError naming every problem."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError("the configuration has problems:\n  - " + "\n  - ".join(problems))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -517,7 +517,9 @@ class IndexManager:
         except (OSError, ValueError, KeyError):
             return None
 
-    def _rebuild_in_background(self, catalogue: Catalogue, version: int) -> None:
+    def _rebuild_in_background(
+        self, catalogue: Catalogue, version: int, fresh: bool = False
+    ) -> None:
         if self._building.is_set():
             return
         self._building.set()
@@ -525,7 +527,7 @@ class IndexManager:
         def rebuild():
             try:
                 with self.store.write_lock():
-                    if not self._update_in_place(catalogue, version):
+                    if fresh or not self._update_in_place(catalogue, version):
                         self.store.build(catalogue, version)
             except Exception:
                 log.exception("search index rebuild failed")
@@ -533,6 +535,28 @@ class IndexManager:
                 self._building.clear()
 
         threading.Thread(target=rebuild, name="search-index-rebuild", daemon=True).start()
+
+    def recover(self, catalogue: Catalogue, version: int) -> None:
+        """The open index failed: forget it and rebuild from scratch, in the background."""
+        with self._lock:
+            self._open = None
+        self._rebuild_in_background(catalogue, version, fresh=True)
+
+    def state(self, catalogue: Catalogue, version: int) -> str:
+        """ "current", "behind" or "missing": is this host's index at `version`?
+
+        Catches up first if it can (a few changed listings take milliseconds).
+        """
+        try:
+            self.get(catalogue, version)
+        except IndexUnavailable:
+            return "missing"
+        path = self.store.current()
+        try:
+            at = self.store.meta(path)["catalogue_version"] if path else None
+        except (OSError, ValueError, KeyError):
+            return "missing"
+        return "current" if at == version else "behind"
 
     def ensure(self, catalogue: Catalogue, version: int) -> SearchIndex:
         """Wait for an index at `version`, building it now if need be (start-up, commands)."""

@@ -84,13 +84,30 @@ class Directory:
         self.index.rebuild(catalogue, version)
 
     def search(self, query: search.Query) -> tuple[search.Results, bool]:
-        """Results, and whether they came from the slow fallback while the index rebuilds."""
+        """Results, and whether they came from the slow fallback while the index rebuilds.
+
+        Searching never fails because of the index: if it is missing, being built,
+        or breaks underfoot (its files deleted or corrupted while open), a plain
+        scan answers and a rebuild starts in the background.
+        """
         catalogue, version = self.snapshot()
         try:
             return self.index.get(catalogue, version).run(query), False
         except search.IndexUnavailable as error:
             log.warning("searching without an index: %s", error)
-            return search.scan(catalogue, query), True
+        except Exception:
+            log.exception("the search index failed; rebuilding it, and scanning meanwhile")
+            self.index.recover(catalogue, version)
+        return search.scan(catalogue, query), True
+
+    def readiness(self) -> dict[str, str]:
+        """What /readyz and `directory doctor` report: the database, and this host's index."""
+        try:
+            catalogue, version = self.snapshot()
+        except Exception:
+            log.exception("readiness: the database is not answering")
+            return {"database": "unavailable", "search_index": "unknown"}
+        return {"database": "ok", "search_index": self.index.state(catalogue, version)}
 
     def decide(
         self, answers: Answers, catalogue: cat.Catalogue | None = None

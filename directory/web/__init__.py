@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+import sqlalchemy.exc
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory
 
-    from directory.web import api, auth, checker, editor, editor_admin, guide, public
+    from directory.web import api, auth, checker, editor, editor_admin, guide, ops, public
 
     auth.init_app(app)
     app.register_blueprint(public.bp)
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(guide.bp)
+    app.register_blueprint(ops.bp)
     assert editor_admin.bp is editor.bp  # its routes are part of the editor
     csrf.exempt(api.bp)
 
@@ -55,12 +57,20 @@ def init_app(app: Flask) -> None:
     app.before_request(_make_csp_nonce)
     # One version check per request keeps the catalogue, and the vocabulary with its
     # universities and courses, current for everything the request does.
-    app.before_request(lambda: helpers.snapshot() and None)
+    app.before_request(_snapshot)
     app.after_request(_security_headers)
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(500, _server_error)
+    app.register_error_handler(sqlalchemy.exc.OperationalError, _database_unavailable)
+    app.register_error_handler(sqlalchemy.exc.InterfaceError, _database_unavailable)
+
+
+def _snapshot() -> None:
+    # Health checks and static files must not depend on the database.
+    if request.endpoint not in ("ops.healthz", "ops.readyz", "static"):
+        helpers.snapshot()
 
 
 def _make_csp_nonce() -> None:
@@ -91,8 +101,9 @@ def _wants_json() -> bool:
 
 def _error_page(status: int, template: str, message: str):
     if _wants_json():
-        return {"ok": False, "status": status, "errors": [{"message": message}]}, status
-    return render_template(template, status=status), status
+        body = {"ok": False, "status": status, "errors": [{"message": message}]}
+        return make_response(body, status)
+    return make_response(render_template(template, status=status), status)
 
 
 def _forbidden(error):
@@ -105,6 +116,15 @@ def _not_found(error):
 
 def _method_not_allowed(error):
     return _error_page(405, "errors/405.html", "method not allowed")
+
+
+def _database_unavailable(error):
+    """The database went away: a friendly 503, never a traceback. The connection pool
+    checks connections before use, so service resumes by itself once it is back."""
+    current_app.logger.error("database unavailable: %s", str(error).splitlines()[0])
+    response = _error_page(503, "errors/503.html", "the service is temporarily unavailable")
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _server_error(error):
