@@ -133,3 +133,20 @@ def test_search_and_open_a_listing_with_the_keyboard_alone(page):
     expect(first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+def test_filter_and_remove_the_filter_with_the_keyboard_alone(page):
+    page.goto("/search?q=physio")
+    tab_until(page, "#profession-physiotherapist", limit=80)
+    page.keyboard.press("Space")
+    expect(page.locator("#profession-physiotherapist")).to_be_checked()
+    tab_until(page, "form[aria-labelledby=filters-heading] button", limit=80)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"profession=physiotherapist"))
+    page.wait_for_load_state()
+
+    tab_until(page, ".app-chip")
+    expect(page.locator(":focus")).to_have_accessible_name("Remove filter: Physiotherapist")
+    page.keyboard.press("Enter")
+    expect(page).not_to_have_url(re.compile(r"profession="))
+    expect(page.locator(".app-chip")).to_have_count(0)
