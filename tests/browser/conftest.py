@@ -57,7 +57,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 VIEWPORT_HEIGHT = 900
 
-expect.set_options(timeout=5_000)
+# Upper bounds, not waits: generous so a busy CI machine does not make tests flaky.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -134,7 +135,7 @@ def contexts(browser, live_server) -> Iterator[dict]:
             made[key] = browser.new_context(
                 java_script_enabled=javascript, bypass_csp=bypass_csp, base_url=live_server
             )
-            made[key].set_default_timeout(5_000)
+            made[key].set_default_timeout(15_000)
         return made[key]
 
     yield get
