@@ -31,6 +31,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import qparser
+from whoosh import query as whoosh_query
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
@@ -420,17 +421,28 @@ def _highlight(parsed, text: str, field_name: str, schema, fragmenter) -> str:
     from markupsafe import escape
     from whoosh.highlight import highlight
 
-    if parsed is None:
+    words = _single_terms(parsed, field_name) if parsed is not None else set()
+    if not words:
         return str(escape(text))
-    terms = {t for f, t in parsed.iter_all_terms() if f == field_name}
-    if not terms:
-        return str(escape(text))
-    words = {t.decode() if isinstance(t, bytes) else t for t in terms}
     formatter = HtmlFormatter(tagname="mark", between=" … ")
     formatter.template = "<%(tag)s>%(t)s</%(tag)s>"  # no classes: styled by the element
     analyzer = schema[field_name].analyzer
     marked = highlight(text, words, analyzer, fragmenter, formatter, top=1)
     return marked or str(escape(text))
+
+
+def _single_terms(query, field_name: str) -> set[str]:
+    """The query's single-word terms in one field. Words of a phrase ("physical
+    therapist") are left out: marking "therapist" alone would mislead."""
+    if isinstance(query, whoosh_query.Phrase):
+        return set()
+    if isinstance(query, whoosh_query.Term):
+        text = query.text.decode() if isinstance(query.text, bytes) else query.text
+        return {text} if query.fieldname == field_name else set()
+    found: set[str] = set()
+    for child in query.children():
+        found |= _single_terms(child, field_name)
+    return found
 
 
 # Keeping the index current --------------------------------------------------------------------

@@ -64,7 +64,13 @@ NAVIGATION = (  # (text, endpoint, endpoints in its section): shown once its end
     (
         "Browse",
         "public.browse",
-        ("public.browse", "public.profession", "public.provider", "public.mentoring_type"),
+        (
+            "public.browse",
+            "public.profession",
+            "public.provider",
+            "public.mentoring_type",
+            "public.scheme",
+        ),
     ),
     ("Mentoring guide", "guide.index", ("guide.",)),
 )
