@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from sqlmodel import select
 
-from directory import accounts, db, editing, rules, store
+from directory import accounts, db, editing, migrations, rules, store
 from directory import catalogue as cat
 from directory import vocabulary as vocab
 from directory.config import Settings, secret_key
@@ -221,6 +221,26 @@ def _print_decisions(decisions, catalogue) -> None:
             for note in d.also_check:
                 click.echo(f"      also check: {note}")
         click.echo()
+
+
+# The database -------------------------------------------------------------------------------
+
+
+@main.group("db")
+def database() -> None:
+    """The database schema (migrations)."""
+
+
+@database.command("upgrade")
+@click.argument("target", default="head")
+def db_upgrade(target: str) -> None:
+    """Bring the schema up to date (safe to run from several processes at once)."""
+    settings = _settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.database_url)
+    migrations.upgrade(engine, target)
+    click.echo(f"database schema at {migrations.current(engine)} (latest: {migrations.head()})")
+    engine.dispose()
 
 
 # Accounts -----------------------------------------------------------------------------------

@@ -45,11 +45,17 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the schema up to date by running the migrations (see directory.migrations)."""
+    from directory import migrations
+
+    migrations.upgrade(engine)
 
 
 def drop_tables(engine: Engine) -> None:
+    """Remove every table, migration history included (tests start from nothing)."""
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 @contextmanager

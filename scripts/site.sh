@@ -8,6 +8,8 @@ source scripts/setup-common.sh
 ensure_python_env
 ensure_frontend
 
+log "upgrading the database schema"
+.venv/bin/directory db upgrade
 log "importing data/schemes.yaml and building the search index"
 .venv/bin/directory import
 log "starting the site on http://127.0.0.1:${PORT:-5000}/"
