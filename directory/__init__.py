@@ -7,7 +7,9 @@ plain modules (catalogue, rules, search, store, service) that work without it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory.config import ConfigError, Settings, secret_key
+from directory.config import PROJECT_ROOT, ConfigError, Settings, secret_key
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -28,6 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         template_folder="../templates",
         static_folder="../static",
+        # Assets live under a path named by a hash of their content, so browsers may
+        # keep them for a year: any change to any asset gives every asset a new path.
+        static_url_path=f"/assets/{assets_fingerprint(PROJECT_ROOT / 'static')}",
         instance_path=str(settings.instance_path),
     )
     app.config.from_mapping(
@@ -44,6 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=30),  # signed out after 30 idle minutes
         SESSION_REFRESH_EACH_REQUEST=True,
         MAX_CONTENT_LENGTH=256 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,  # safe: asset paths change with their content
+        COMPRESS_MIN_SIZE=1000,  # below this, compressing costs more than it saves
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),  # X-Forwarded-For hops
     )
     if test_config:
         app.config.update(test_config)
@@ -61,3 +69,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     return app
+
+
+def assets_fingerprint(folder: Path) -> str:
+    """A short hash of every file under `folder`: it changes when any asset changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

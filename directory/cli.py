@@ -14,7 +14,7 @@ from sqlmodel import select
 from directory import accounts, db, editing, migrations, rules, store
 from directory import catalogue as cat
 from directory import vocabulary as vocab
-from directory.config import Settings, secret_key
+from directory.config import ConfigError, Settings, secret_key
 from directory.models import OrganisationMember, User
 from directory.service import Directory
 from directory.yamlfile import DataFileError
@@ -221,6 +221,97 @@ def _print_decisions(decisions, catalogue) -> None:
             for note in d.also_check:
                 click.echo(f"      also check: {note}")
         click.echo()
+
+
+# Serving --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--bind", help="Address to listen on (default: $BIND, 0.0.0.0:$PORT or 127.0.0.1:8000)."
+)
+@click.option(
+    "--workers", type=int, help="Worker processes (default: $WEB_CONCURRENCY or 2 per core + 1)."
+)
+@click.option("--threads", type=int, help="Threads per worker (default: $THREADS or 2).")
+def serve(bind: str | None, workers: int | None, threads: int | None) -> None:
+    """Run the site in production under gunicorn."""
+    from directory import serve as serving
+
+    try:
+        Settings.from_env().check()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    serving.run(bind, workers, threads)
+
+
+@main.command()
+def doctor() -> None:
+    """Check configuration, database, schema, listings and search index; exit 1 if any fails."""
+    settings = Settings.from_env()
+    secret = "set" if settings.secret_key else "not set (development keeps one in the instance)"
+    for label, value in (
+        ("environment", settings.environment),
+        ("instance path", settings.instance_path),
+        ("database", _redacted(settings.database_url)),
+        ("data", settings.data_dir),
+        ("secret key", secret),
+    ):
+        click.echo(f"{label:<16}{value}")
+    results = [*_check_files(settings), *_check_database(settings)]
+    for ok, what, detail in results:
+        click.echo(f"{'ok  ' if ok else 'FAIL'}  {what}: {detail}")
+    sys.exit(0 if all(ok for ok, _, _ in results) else 1)
+
+
+def _check_files(settings: Settings):
+    problems = settings.problems()
+    yield not problems, "configuration", "; ".join(problems) or "valid"
+    try:
+        catalogue = cat.load(settings.catalogue_file, vocab.load(settings.vocabulary_file))
+        yield True, "catalogue file", catalogue.summary()
+    except DataFileError as error:
+        yield False, "catalogue file", f"{len(error.problems)} problem(s): run `directory check`"
+
+
+def _check_database(settings: Settings):
+    engine = db.make_engine(settings.database_url)
+    try:
+        schema = migrations.current(engine)
+    except Exception as error:  # whatever stops a connection is the answer here
+        yield False, "database", f"not reachable ({str(error).splitlines()[0]})"
+        return
+    finally:
+        engine.dispose()
+    yield True, "database", "reachable"
+    latest = migrations.head()
+    if schema != latest:
+        yield False, "schema", f"at {schema}, latest {latest}: run `directory db upgrade`"
+        return
+    yield True, "schema", f"at {schema} (latest)"
+    service = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+    try:
+        state = service.readiness()["search_index"]
+        catalogue, version = service.snapshot()
+    finally:
+        service.close()
+    yield (
+        bool(catalogue.schemes),
+        "listings",
+        f"{len(catalogue.schemes)} at catalogue version {version}",
+    )
+    advice = "" if state == "current" else ": run `directory index`"
+    yield state == "current", "search index", f"{state} in {settings.index_dir}{advice}"
+
+
+def _redacted(url: str) -> str:
+    """A database URL with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db.normalise_url(url)).render_as_string(hide_password=True)
+    except Exception:
+        return "(not a valid URL)"
 
 
 # The database -------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import sqlalchemy.exc
 from flask import Flask, current_app, g, make_response, render_template, request
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory.service import Directory
 from directory.web import helpers
@@ -33,6 +35,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     csrf.init_app(app)
+    Compress(app)
+    if app.config["TRUSTED_PROXIES"]:  # behind a load balancer: trust its X-Forwarded-For
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     directory = Directory(
         app.config["DATABASE_URL"], Path(app.config["DATA_DIR"]), Path(app.config["INDEX_DIR"])
@@ -92,6 +98,8 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint == "static" and response.status_code == 200:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
 
