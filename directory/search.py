@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh import query as whoosh_query
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
 from whoosh.spelling import ListCorrector, MultiCorrector
@@ -234,7 +235,9 @@ class SearchIndex:
 
     def __init__(self, path: Path, vocabulary: Vocabulary):
         try:
-            self.ix = whoosh_index.open_dir(str(path))
+            # No memory-mapping: reading a file truncated or deleted underneath a map
+            # kills the process (SIGBUS), where a plain read raises an error we handle.
+            self.ix = FileStorage(str(path), supports_mmap=False).open_index()
             self.meta = json.loads((path / "meta.json").read_text())
             self._load_structures()
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
