@@ -1,4 +1,4 @@
-"""An app per test on a fresh database (SQLite, or PostgreSQL for the `pg_app` fixture)."""
+"""An app per test on a fresh database (SQLite, or both backends with `any_db_app`)."""
 
 from __future__ import annotations
 
@@ -46,3 +46,17 @@ def text_of(html: str) -> str:
     """Visible-ish text of a page, whitespace collapsed, for asserting sentences."""
     without_tags = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", without_tags).strip()
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory):
+    """One app for a whole test module, for tests that only read: much faster than `app`."""
+    tmp_path = tmp_path_factory.mktemp("shared-app")
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    yield app
+    app.extensions["directory"].close()
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_app):
+    return shared_app.test_client()
