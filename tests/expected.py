@@ -64,6 +64,29 @@ def _memberships_asked(rule) -> set[str]:
     return found
 
 
+def _professions_named(rule) -> set[str]:
+    """Professions a raw YAML rule names itself (groups such as `ahp` stay as written)."""
+    if not isinstance(rule, dict):
+        return set()
+    found = set()
+    for key, value in rule.items():
+        if key == "profession":
+            found |= {value} if isinstance(value, str) else set(value)
+        elif key in ("all", "any"):
+            for child in value:
+                found |= _professions_named(child)
+    return found
+
+
+def naming_profession(catalogue: Catalogue, slug: str) -> set[str]:
+    """Listings whose mentee rule names this profession itself: the ones "for" it."""
+    return {
+        s.id
+        for s in catalogue.schemes.values()
+        if s.eligibility.get("mentee") and slug in _professions_named(s.eligibility["mentee"].rule)
+    }
+
+
 def _mentee_not_ruled_out(vocabulary, catalogue, scheme_id, question, value) -> bool:
     answers = rules.parse_answers(vocabulary, {question: value, "role": "mentee"})
     decision = rules.decide(rules.Evaluator(vocabulary, answers), catalogue.rules[scheme_id])
