@@ -15,7 +15,7 @@ from tests import expected
 
 VOCABULARY = expected.VOCABULARY
 FUZZ = settings(
-    max_examples=80,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -116,7 +116,7 @@ def test_random_searches_never_fail(client, params):
     check_api(client, params)
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=30)
 @given(text=query_text, page=page_numbers)
 def test_random_words_and_page_numbers_never_fail(client, text, page):
     params = [("q", text), ("page", page)]
