@@ -1,4 +1,4 @@
-"""An app per test on a fresh database (SQLite, or PostgreSQL for the `pg_app` fixture)."""
+"""An app per test on a fresh database (SQLite, or both backends with `any_db_app`)."""
 
 from __future__ import annotations
 
