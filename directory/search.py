@@ -33,9 +33,10 @@ from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh import query as whoosh_query
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import HtmlFormatter, WholeFragmenter
+from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector, MultiCorrector
 
 from directory import facets as facet_defs
@@ -238,9 +239,16 @@ class SearchIndex:
             # No memory-mapping: reading a file truncated or deleted underneath a map
             # kills the process (SIGBUS), where a plain read raises an error we handle.
             self.ix = FileStorage(str(path), supports_mmap=False).open_index()
+            # Pin one generation: every searcher of this snapshot reads exactly what
+            # the tables below were built from, even if the index is updated meanwhile.
+            self._toc = self.ix._read_toc()
             self.meta = json.loads((path / "meta.json").read_text())
+            self._searchers: list[Searcher] = []
+            self._searchers_lock = threading.Lock()
             self._load_structures()
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
+            if getattr(self, "ix", None) is not None:
+                self.ix.close()
             raise IndexUnavailable(f"cannot open search index {path}: {error}") from error
         self.path = path
         self.version = self.meta["catalogue_version"]
@@ -258,8 +266,13 @@ class SearchIndex:
         for parser in (self.parser, self.relaxed_parser):
             parser.remove_plugin_class(qparser.WildcardPlugin)  # "physio*" is not for users
 
+    def _new_searcher(self) -> Searcher:
+        toc = self._toc
+        reader = self.ix._reader(self.ix.storage, toc.schema, toc.segments, toc.generation)
+        return Searcher(reader, fromindex=self.ix)
+
     def _load_structures(self) -> None:
-        with self.ix.searcher() as searcher:
+        with self._new_searcher() as searcher:
             reader = searcher.reader()
             ids = reader.column_reader("id")
             fingerprints = reader.column_reader("fingerprint")
@@ -280,14 +293,27 @@ class SearchIndex:
                         values[value] = docs
                 self.facet_docs[facet.id] = values
 
-    def searcher(self):
+    def searcher(self) -> Searcher:
+        """This thread's searcher (whoosh searchers are not shared between threads)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self.ix.searcher()
+            searcher = self._local.searcher = self._new_searcher()
+            with self._searchers_lock:
+                self._searchers.append(searcher)
         return searcher
 
     def close(self) -> None:
+        with self._searchers_lock:
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers.clear()
         self.ix.close()
+
+    def __del__(self) -> None:
+        # A snapshot dropped without close() (a test, a replaced index nobody retired)
+        # still gives its open files back.
+        if getattr(self, "_searchers", None):
+            self.close()
 
     # The query ---------------------------------------------------------------------------
 
@@ -371,6 +397,8 @@ class SearchIndex:
         return counts
 
     def _page(self, searcher, parsed, final: set[int], sort: str, start: int, size: int):
+        if not final:  # whoosh reads an empty filter as "no filter"
+            return []
         if parsed is None or sort == "name":
             ordered = [d for d in self.by_name if d in final][start : start + size]
             results = None
@@ -461,6 +489,9 @@ class IndexManager:
 
     def __init__(self, root: Path):
         self.store = IndexStore(root)
+        # Snapshots replaced by a newer one. A request may still be reading the last
+        # one, so each is closed only when the next replacement comes (or at close()).
+        self._retired: list[SearchIndex] = []
         self._open: SearchIndex | None = None
         self._lock = threading.Lock()
         self._building = threading.Event()
@@ -495,9 +526,10 @@ class IndexManager:
             meta = self.store.meta(path) if path else None
             if not meta or meta["schema_version"] != SCHEMA_VERSION:
                 return False
+            index = SearchIndex(path, catalogue.vocabulary)  # also proves it is readable
             if meta["catalogue_version"] == version:
+                index.close()
                 return True
-            index = SearchIndex(path, catalogue.vocabulary)
             changed, removed = diff(index, catalogue)
             index.close()
             if len(changed) + len(removed) > INCREMENTAL_LIMIT:
@@ -523,8 +555,20 @@ class IndexManager:
         except IndexUnavailable as error:
             log.warning("%s", error)
             return None
+        self._retire(self._open)
         self._open = index
         return index
+
+    def _retire(self, index: SearchIndex | None) -> None:
+        for old in self._retired:
+            old.close()
+        self._retired = [index] if index is not None else []
+
+    def close(self) -> None:
+        with self._lock:
+            self._retire(self._open)
+            self._retire(None)
+            self._open = None
 
     def _meta_version(self, path: Path) -> int | None:
         try:
@@ -554,6 +598,7 @@ class IndexManager:
     def recover(self, catalogue: Catalogue, version: int) -> None:
         """The open index failed: forget it and rebuild from scratch, in the background."""
         with self._lock:
+            self._retire(self._open)
             self._open = None
         self._rebuild_in_background(catalogue, version, fresh=True)
 

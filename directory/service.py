@@ -116,4 +116,5 @@ class Directory:
         return rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
 
     def close(self) -> None:
+        self.index.close()
         self.engine.dispose()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from directory import catalogue as cat
 from directory import rules
 from directory import vocabulary as vocab
 from directory.catalogue import Catalogue
@@ -18,7 +19,10 @@ from directory.config import DEFAULT_DATA_DIR
 from directory.vocabulary import Vocabulary
 
 # For building parameter tables at import time; tests get the same thing from `vocabulary`.
-VOCABULARY = vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+# As the site uses it: the file's vocabulary plus the catalogue's universities and courses.
+VOCABULARY = cat.load(
+    DEFAULT_DATA_DIR / "schemes.yaml", vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+).vocabulary
 SCHEME_CASES = yaml.safe_load((Path(__file__).parent / "scheme_cases.yaml").read_text())
 SPECIAL_LABELS = {"not-stated": "Not stated", "none-needed": "No membership needed"}
 TERM_SETS = {

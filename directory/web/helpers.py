@@ -183,7 +183,7 @@ class SearchState:
         if "page" not in changes:
             state.page = 1
         for key, value in changes.items():
-            setattr(state, key, value)
+            setattr(state, key, MultiDict(value) if key == "answers" else value)
         query = urlencode(list(state.to_args().items(multi=True)))
         return url_for(endpoint) + (f"?{query}" if query else "")
 

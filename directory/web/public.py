@@ -121,23 +121,27 @@ def search_csv():
     )
     for hit in results.hits:
         scheme = catalogue.schemes[hit.id]
-        writer.writerow(
-            [
-                scheme.id,
-                scheme.name,
-                catalogue.organisations[scheme.provider].name,
-                scheme.listing_type,
-                scheme.access or "",
-                scheme.summary,
-                url_for("public.scheme", scheme_id=scheme.id, _external=True),
-                scheme.last_verified.isoformat() if scheme.last_verified else "",
-            ]
-        )
+        cells = [
+            scheme.id,
+            scheme.name,
+            catalogue.organisations[scheme.provider].name,
+            scheme.listing_type,
+            scheme.access or "",
+            scheme.summary,
+            url_for("public.scheme", scheme_id=scheme.id, _external=True),
+            scheme.last_verified.isoformat() if scheme.last_verified else "",
+        ]
+        writer.writerow([_inert(cell) for cell in cells])
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=mentoring-schemes.csv"},
     )
+
+
+def _inert(cell: str) -> str:
+    """Stop a spreadsheet reading text that starts with = + - @ as a formula."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 # Scheme pages -------------------------------------------------------------------------------

@@ -15,13 +15,13 @@ UNKNOWN = "Not stated in our sources"
 
 def answers_from_prefixed(args: MultiDict, vocabulary: Vocabulary) -> rules.Answers | None:
     """The checker's answers carried as my_* parameters; None if there are none or any is bad."""
-    if not args:
-        return None
     raw = {
         key.removeprefix(ANSWER_PREFIX): args.getlist(key)
         for key in args
         if key.removeprefix(ANSWER_PREFIX) in vocabulary.questions
     }
+    if not raw:
+        return None
     try:
         return rules.parse_answers(vocabulary, raw)
     except rules.AnswerErrors:

@@ -6,6 +6,7 @@ No pytest and no database here, so a worker process starts quickly.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -43,9 +44,7 @@ def edited(catalogue: cat.Catalogue, **changes) -> cat.Catalogue:
     """The catalogue with one listing changed, as an editor on the site would change it."""
     scheme_id = changes.pop("scheme_id", "csp-mentoring")
     scheme = catalogue.schemes[scheme_id].model_copy(update=changes)
-    return cat.Catalogue(
-        catalogue.organisations, {**catalogue.schemes, scheme_id: scheme}, catalogue.rules
-    )
+    return dataclasses.replace(catalogue, schemes={**catalogue.schemes, scheme_id: scheme})
 
 
 KALEIDOSCOPE = {"name": "Chartered Society of Physiotherapy kaleidoscope mentoring"}
@@ -83,7 +82,7 @@ def catch_up_in_a_process(root, version, edit, barrier, events, results):
 
         search.IndexStore.write_lock = write_lock
         search.IndexStore.build, search.IndexStore.update = build, update
-        manager = search.IndexManager(Path(root), vocabulary)
+        manager = search.IndexManager(Path(root))
         barrier.wait(timeout=TIMEOUT)
         index = eventually(lambda: (i := manager.get(catalogue, version)).version == version and i)
         eventually(lambda: not manager._building.is_set())

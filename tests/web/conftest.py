@@ -48,8 +48,9 @@ def any_db_app(tmp_path, database_url):
     app.extensions["directory"].close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(app):
+    """A client of the shared app. Module-scoped for speed: read-only tests only."""
     return app.test_client()
 
 
