@@ -59,6 +59,12 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(500, _server_error)
 
 
+# Pages with drafts, accounts, password links or a signed-in person's details: never
+# kept in a browser's or a proxy's cache, so the back button after signing out, or the
+# next person at a shared computer, cannot bring them back.
+PRIVATE_BLUEPRINTS = ("editor", "auth")
+
+
 def _make_csp_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -78,6 +84,8 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -420,6 +420,21 @@ def test_every_response_has_the_security_headers(editing_app, path):
     assert csp_nonce(client.get(path)) != nonce  # a new nonce for every response
 
 
+@pytest.mark.parametrize(
+    "path", ["/sign-in", "/forgot-password", "reset-link", "/editor/", "/editor/users"]
+)
+def test_signed_in_pages_and_password_pages_are_never_cached(editing_app, path):
+    """Drafts, accounts and password links must not stay in a browser's or proxy's cache."""
+    client = editing_app.test_client()
+    if path == "reset-link":
+        path = f"/reset-password/{reset_token_for(editing_app, BYSTANDER)}"
+    if path.startswith("/editor/"):
+        sign_in(client, CURATOR)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "no-store" in response.headers.get("Cache-Control", "")
+
+
 # 5. Sign-in throttling ----------------------------------------------------------------------------
 
 
