@@ -117,6 +117,11 @@ def sign_in():
 def sign_out():
     if current_user.is_authenticated:
         with directory().session() as db:
+            # The session lives in a signed cookie, so clearing it here leaves any copy of
+            # it valid; a new session version makes every copy (every session) stop working.
+            user = db.get(User, current_user.id)
+            user.session_version += 1
+            db.add(user)
             audit(db, current_user.email, "sign-out")
     logout_user()
     session.clear()

@@ -937,6 +937,17 @@ def test_a_session_ends_after_the_idle_lifetime(editing_template, tmp_path, cloc
         app.extensions["directory"].close()
 
 
+def test_a_session_cookie_stops_working_once_its_owner_signs_out(editing_app):
+    client = editing_app.test_client()
+    sign_in(client, CURATOR)
+    copied = client.get_cookie("session").value  # e.g. from a shared computer, or a proxy log
+    assert client.post("/sign-out").status_code == 302
+    assert not signed_in(client)
+    replay = editing_app.test_client()
+    replay.set_cookie("session", copied)
+    assert not signed_in(replay)
+
+
 # 12. Password reset links ---------------------------------------------------------------------------
 
 
