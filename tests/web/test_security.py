@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 import itsdangerous.timed
 import pytest
 from sqlmodel import select
+from werkzeug.security import generate_password_hash
 
 import directory.accounts
 from directory import ConfigError, accounts, create_app, editing
@@ -30,6 +31,7 @@ from tests.web.editing_fixtures import (
     CSP_LEAD,
     CURATOR,
     DRAFT_NAME,
+    FAST_HASH,
     LISTING,
     PASSWORD,
     REPORT_TEXT,
@@ -493,6 +495,28 @@ def test_twenty_failures_from_one_address_block_it_but_not_other_addresses(editi
     assert len(failures) == 20
     assert {e.detail for e in failures} == {"from 203.0.113.7"}
     assert {e.actor for e in failures} == {f"guess{i}@example.org" for i in range(20)}
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["a" * 180 + "@example.org", "b" * 400 + "@example.org"],
+    ids=["an account with a long email", "an unknown email too long for an account"],
+)
+def test_a_long_email_address_is_throttled_like_any_other(any_db_editing_app, email):
+    app = any_db_editing_app
+    if len(email) <= 320:
+        with app.extensions["directory"].session() as db:
+            user = accounts.add_user(db, email, "Long", accounts.HUB_LEAD, ["csp"], "test")
+            user.password_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
+    client = app.test_client()
+    for _ in range(5):
+        failed = try_sign_in(client, email, WRONG)
+        assert failed.status_code == 200
+        assert auth.BAD_CREDENTIALS in text_of(failed.get_data(as_text=True))
+    refused = try_sign_in(client, email)
+    assert refused.status_code == 200
+    assert auth.TOO_MANY in text_of(refused.get_data(as_text=True))
+    assert not signed_in(client)
 
 
 # 6. No user enumeration ---------------------------------------------------------------------------
