@@ -21,7 +21,6 @@ import pytest
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
-import directory.accounts
 from directory import ConfigError, accounts, create_app, editing
 from directory.models import AuditEntry, ProblemReport
 from directory.web import auth
@@ -470,8 +469,8 @@ def test_a_locked_account_can_sign_in_again_after_15_minutes(editing_app, monkey
     for _ in range(5):
         try_sign_in(client, CSP_LEAD, WRONG)
     assert auth.TOO_MANY in text_of(try_sign_in(client, CSP_LEAD).get_data(as_text=True))
-    later = directory.accounts.utcnow() + dt.timedelta(minutes=15, seconds=5)
-    monkeypatch.setattr(directory.accounts, "utcnow", lambda: later)
+    later = accounts.utcnow() + dt.timedelta(minutes=15, seconds=5)
+    monkeypatch.setattr(accounts, "utcnow", lambda: later)
     sign_in(client, CSP_LEAD)
 
 
@@ -527,13 +526,13 @@ def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(editing_app, 
         accounts.set_active(db, accounts.find(db, BYSTANDER), False, "test")
         accounts.add_user(db, "invited@example.org", "Invited", accounts.HUB_LEAD, ["csp"], "test")
     checks = []
-    real_check = directory.accounts.check_password_hash
+    real_check = accounts.check_password_hash
 
     def counting_check(hashed, password):
         checks.append(password)
         return real_check(hashed, password)
 
-    monkeypatch.setattr(directory.accounts, "check_password_hash", counting_check)
+    monkeypatch.setattr(accounts, "check_password_hash", counting_check)
     answers = {}
     for email, password in (
         ("nobody@example.org", WRONG),  # no such account
@@ -1057,6 +1056,7 @@ def test_setting_a_new_password_signs_out_every_other_session(editing_app):
 
 
 # 13. Report a problem ----------------------------------------------------------------------------
+# Its CSRF protection is checked with every other POST route (test_every_post_route_...).
 
 REPORT_URL = f"/schemes/{LISTING['csp']}/report"
 
