@@ -87,15 +87,36 @@ def forget_attempts(session: Session, key: str) -> None:
     session.exec(delete(Attempt).where(Attempt.key == key))
 
 
+def forget_failed_sign_ins(session: Session, email: str) -> None:
+    forget_attempts(session, account_key(email))
+
+
+KEY_LENGTH = 200  # Attempt.key's column
+
+
+def account_key(email: str) -> str:
+    """The key an account's failed sign-ins are counted under.
+
+    An email too long for the key column (Attempt.key, 200 characters) is counted under
+    its digest instead: otherwise saving the attempt fails, nothing is counted, and that
+    account could be guessed at without limit.
+    """
+    email = normalise_email(email)
+    key = f"signin-account:{email}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"signin-account:sha256:{hashlib.sha256(email.encode()).hexdigest()}"
+
+
 def sign_in_blocked(session: Session, email: str, address: str) -> bool:
     return (
-        attempts(session, f"signin-account:{normalise_email(email)}") >= ACCOUNT_LIMIT
+        attempts(session, account_key(email)) >= ACCOUNT_LIMIT
         or attempts(session, f"signin-ip:{address}") >= ADDRESS_LIMIT
     )
 
 
 def record_failed_sign_in(session: Session, email: str, address: str) -> None:
-    record_attempt(session, f"signin-account:{normalise_email(email)}")
+    record_attempt(session, account_key(email))
     record_attempt(session, f"signin-ip:{address}")
     audit(session, normalise_email(email)[:320], "sign-in-failed", detail=f"from {address}")
 

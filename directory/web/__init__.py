@@ -79,6 +79,12 @@ def _snapshot() -> None:
         helpers.snapshot()
 
 
+# Pages with drafts, accounts, password links or a signed-in person's details: never
+# kept in a browser's or a proxy's cache, so the back button after signing out, or the
+# next person at a shared computer, cannot bring them back.
+PRIVATE_BLUEPRINTS = ("editor", "auth")
+
+
 def _make_csp_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -100,6 +106,8 @@ def _security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint == "static" and response.status_code == 200:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

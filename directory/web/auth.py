@@ -94,7 +94,7 @@ def sign_in():
                 form.email.errors = [TOO_MANY]
                 audit(
                     db,
-                    accounts.normalise_email(form.email.data),
+                    accounts.normalise_email(form.email.data)[:320],  # AuditEntry.actor's length
                     "sign-in-throttled",
                     detail=f"from {client_address()}",
                 )
@@ -104,7 +104,7 @@ def sign_in():
                     accounts.record_failed_sign_in(db, form.email.data, client_address())
                     form.email.errors = [BAD_CREDENTIALS]
                 else:
-                    accounts.forget_attempts(db, f"signin-account:{user.email}")
+                    accounts.forget_failed_sign_ins(db, user.email)
                     audit(db, user.email, "sign-in", detail=f"from {client_address()}")
                     session.clear()  # a fresh session: no fixation
                     login_user(SignedIn(user))
@@ -117,6 +117,11 @@ def sign_in():
 def sign_out():
     if current_user.is_authenticated:
         with directory().session() as db:
+            # The session lives in a signed cookie, so clearing it here leaves any copy of
+            # it valid; a new session version makes every copy (every session) stop working.
+            user = db.get(User, current_user.id)
+            user.session_version += 1
+            db.add(user)
             audit(db, current_user.email, "sign-out")
     logout_user()
     session.clear()

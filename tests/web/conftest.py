@@ -58,3 +58,12 @@ def text_of(html: str) -> str:
     """Visible-ish text of a page, whitespace collapsed, for asserting sentences."""
     without_tags = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", unescape(without_tags)).strip()
+
+
+# The editing area's accounts, drafts and reports (tests/web/editing_fixtures.py).
+from tests.web.editing_fixtures import (  # noqa: E402, F401
+    any_db_editing_app,
+    editing_app,
+    editing_template,
+    fast_password_checks,
+)
