@@ -179,7 +179,7 @@ def service(
     }
     if scheme.url:
         data["url"] = scheme.url
-    # Listings are removed from the catalogue when they close; what is listed is active.
+    # The catalogue cannot mark a listing closed: everything listed is offered as current.
     data["status"] = "active"
     process = application_process(scheme.applications)
     if process:
