@@ -1,4 +1,4 @@
-"""Open data in standard formats: HSDS 3.0 services.
+"""Open data in standard formats: HSDS 3.0 services and an iCalendar feed.
 
 The HSDS endpoints follow Open Referral's API reference for services (a page
 object with `contents`); errors keep the JSON API's shape, naming the
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from sqlmodel import Session
 
-from directory import hsds, store
+from directory import hsds, ical, store
 from directory.web.api import BadRequest, _check_names, _int_parameter
 from directory.web.helpers import directory, snapshot
 
@@ -21,6 +21,7 @@ bp = Blueprint("open_data", __name__)
 MAX_PAGE = 10_000
 PER_PAGE = 50
 MAX_PER_PAGE = 100
+CALENDAR_NAME = "Mentoring scheme application windows (AHP Mentoring Directory)"
 
 
 @bp.errorhandler(BadRequest)
@@ -79,3 +80,17 @@ def service(service_id: str):
             scheme, catalogue, _base_url(), history.get(scheme.id, ()), with_organization=True
         )
     )
+
+
+@bp.get("/feeds/application-windows.ics")
+def application_windows():
+    """Every published application window, as all-day events for a calendar app."""
+    catalogue = snapshot()
+    with Session(directory().engine) as session:
+        updated = store.updated_at(session)
+    events = ical.application_windows(
+        catalogue,
+        lambda scheme_id: url_for("public.scheme", scheme_id=scheme_id, _external=True),
+        updated,
+    )
+    return Response(ical.calendar(CALENDAR_NAME, events), mimetype="text/calendar")

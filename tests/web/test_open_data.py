@@ -1,16 +1,20 @@
-"""Open data: HSDS services a page at a time, and one service."""
+"""Open data: HSDS services a page at a time, one service, and the application-dates calendar."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import icalendar
 import pytest
 from flask import url_for
 
+from directory import catalogue as cat
 from directory import editing, hsds
 from tests.hsds_schemas import problems
 
 SERVICES = "/api/v1/hsds/services"
+FEED = "/feeds/application-windows.ics"
 
 
 # HSDS services --------------------------------------------------------------------------------
@@ -143,8 +147,113 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
         if rule.rule.startswith("/api/v1/")
     }
     assert routes - documented == set()
+    assert FEED in documented
 
 
-def test_the_open_data_page_links_to_hsds(client):
+def test_the_open_data_page_links_to_hsds_and_the_calendar(client):
     html = client.get("/open-data").get_data(as_text=True)
     assert f'href="{SERVICES}"' in html
+    assert f'href="{FEED}"' in html
+
+
+# The application-windows calendar --------------------------------------------------------------
+
+
+def physical_lines(body: bytes) -> list[bytes]:
+    assert body.endswith(b"\r\n")
+    lines = body[: -len(b"\r\n")].split(b"\r\n")
+    assert not any(b"\n" in line or b"\r" in line for line in lines), "bare LF or CR"
+    return lines
+
+
+def unfolded(body: bytes) -> list[str]:
+    return body.decode("utf-8").replace("\r\n ", "").removesuffix("\r\n").split("\r\n")
+
+
+def test_the_real_catalogue_gives_a_valid_calendar_with_no_events(client):
+    response = client.get(FEED)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    lines = unfolded(response.data)
+    assert (lines[0], lines[-1]) == ("BEGIN:VCALENDAR", "END:VCALENDAR")
+    assert "VERSION:2.0" in lines and not any(line == "BEGIN:VEVENT" for line in lines)
+    assert all(len(line) <= 75 for line in physical_lines(response.data))
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert calendar.walk("VEVENT") == []
+
+
+LONG_NAME = (
+    "Physiotherapy leadership mentoring — a deliberately long name, with commas; "
+    "semicolons and ünïcödé, to make the feed fold its lines"
+)
+
+
+@pytest.fixture
+def app_with_a_window(fresh_app):
+    """The real catalogue with one listing that publishes an application window."""
+    service = fresh_app.extensions["directory"]
+    with service.session() as db:
+        scheme, version = editing.published(db, "csp-mentoring")
+        windowed = scheme.model_copy(
+            update={
+                "name": LONG_NAME,
+                "applications": cat.Applications(
+                    how="Apply on the CSP website.",
+                    timing="windows",
+                    windows=(
+                        cat.Window(
+                            opens=dt.date(2026, 3, 2),
+                            closes=dt.date(2026, 3, 27),
+                            note="Spring round, for new mentees",
+                        ),
+                    ),
+                ),
+            }
+        )
+        editing.publish(db, windowed, "curator@example.org", version)
+    return fresh_app
+
+
+def test_a_published_window_is_one_all_day_event(app_with_a_window):
+    body = app_with_a_window.test_client().get(FEED).data
+    assert all(len(line) <= 75 for line in physical_lines(body))
+    assert any(line.startswith(b" ") for line in physical_lines(body)), "nothing was folded"
+    lines = unfolded(body)
+    assert lines.count("BEGIN:VEVENT") == 1 and lines.count("END:VEVENT") == 1
+    assert "DTSTART;VALUE=DATE:20260302" in lines
+    assert "DTEND;VALUE=DATE:20260328" in lines  # the day after it closes: DTEND is exclusive
+    assert "UID:csp-mentoring-20260302-20260327@ahp-mentoring-directory" in lines
+    summary = next(line for line in lines if line.startswith("SUMMARY:"))
+    assert summary == (
+        "SUMMARY:Applications open: Physiotherapy leadership mentoring — a deliberately "
+        "long name\\, with commas\\; semicolons and ünïcödé\\, to make the feed fold its lines"
+    )
+    assert "URL:http://localhost/schemes/csp-mentoring" in lines
+
+
+def test_a_calendar_app_reads_the_event_back(app_with_a_window):
+    calendar = icalendar.Calendar.from_ical(app_with_a_window.test_client().get(FEED).data)
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == dt.date(2026, 3, 2)
+    assert event.decoded("DTEND") == dt.date(2026, 3, 28)
+    assert str(event["SUMMARY"]) == f"Applications open: {LONG_NAME}"
+    description = str(event["DESCRIPTION"])
+    assert description.startswith(
+        f"{LONG_NAME} (Chartered Society of Physiotherapy) takes applications "
+        "from 2 March 2026 to 27 March 2026."
+    )
+    assert "\n\nSpring round, for new mentees\n\nHow to apply: Apply on the CSP website." in (
+        description
+    )
+
+
+def test_the_uid_stays_the_same_when_the_listing_changes(app_with_a_window):
+    client = app_with_a_window.test_client()
+    before = [line for line in unfolded(client.get(FEED).data) if line.startswith("UID:")]
+    service = app_with_a_window.extensions["directory"]
+    with service.session() as db:
+        scheme, version = editing.published(db, "csp-mentoring")
+        editing.publish(db, scheme.model_copy(update={"name": "Renamed"}), "c@example.org", version)
+    after = unfolded(client.get(FEED).data)
+    assert [line for line in after if line.startswith("UID:")] == before
+    assert "SUMMARY:Applications open: Renamed" in after
