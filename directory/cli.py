@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from sqlmodel import select
 
-from directory import accounts, db, editing, migrations, rules, store
+from directory import accounts, db, editing, hsds, migrations, rules, store
 from directory import catalogue as cat
 from directory import vocabulary as vocab
 from directory.config import ConfigError, Settings, secret_key
@@ -50,6 +50,11 @@ def _load_catalogue(path: Path, vocabulary: vocab.Vocabulary) -> cat.Catalogue:
         return cat.load(path, vocabulary, _display(path))
     except DataFileError as error:
         _fail(error)
+
+
+def _base_url() -> str:
+    """Where the site is served, for links the command prints or writes."""
+    return os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
 def _fail(error: DataFileError):
@@ -115,13 +120,32 @@ def import_(file: Path | None) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: print)."
 )
-def export(output: Path | None) -> None:
-    """Write the database's catalogue as YAML, in the same form as data/schemes.yaml."""
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["yaml", "hsds"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: the catalogue file, as data/schemes.yaml. "
+    "hsds: Open Referral HSDS 3.0 JSON (organizations and services), as open data.",
+)
+@click.option(
+    "--base-url",
+    help="The site's address, for links in HSDS data (default: $BASE_URL or "
+    "http://127.0.0.1:5000).",
+)
+def export(output: Path | None, format_: str, base_url: str | None) -> None:
+    """Write the database's catalogue as YAML, in the same form as data/schemes.yaml,
+    or as HSDS open data."""
     settings = _settings()
     vocabulary = _load_vocabulary(settings)
     engine = _engine(settings)
     with db.session_scope(engine) as session:
-        text = store.export_catalogue(session, vocabulary, mark_synced=output is not None)
+        if format_ == "hsds":
+            catalogue = store.load_catalogue(session, vocabulary)
+            text = hsds.export(catalogue, base_url or _base_url(), store.revisions(session))
+        else:
+            text = store.export_catalogue(session, vocabulary, mark_synced=output is not None)
     engine.dispose()
     if output:
         output.write_text(text, encoding="utf-8")
@@ -343,8 +367,7 @@ def users() -> None:
 
 
 def _reset_link(settings: Settings, user) -> str:
-    base = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/reset-password/{accounts.reset_token(secret_key(settings), user)}"
+    return f"{_base_url()}/reset-password/{accounts.reset_token(secret_key(settings), user)}"
 
 
 @contextmanager

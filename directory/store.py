@@ -14,8 +14,10 @@ Running the same import twice changes nothing the second time.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -290,6 +292,24 @@ def export_catalogue(session: Session, vocabulary: Vocabulary, mark_synced: bool
                 row.synced_hash = row.content_hash
                 session.add(row)
     return text
+
+
+def revisions(
+    session: Session, scheme_ids: Iterable[str] | None = None
+) -> dict[str, list[Revision]]:
+    """Each listing's published history, oldest first (all listings, or just these)."""
+    query = select(Revision).order_by(Revision.scheme_id, Revision.number)
+    if scheme_ids is not None:
+        query = query.where(Revision.scheme_id.in_(list(scheme_ids)))
+    history: dict[str, list[Revision]] = {}
+    for revision in session.exec(query):
+        history.setdefault(revision.scheme_id, []).append(revision)
+    return history
+
+
+def updated_at(session: Session) -> dict[str, dt.datetime]:
+    """When each listing last changed."""
+    return dict(session.exec(select(SchemeRow.id, SchemeRow.updated_at)).all())
 
 
 def is_empty(session: Session) -> bool:

@@ -46,7 +46,17 @@ def init_app(app: Flask) -> None:
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory
 
-    from directory.web import api, auth, checker, editor, editor_admin, guide, ops, public
+    from directory.web import (
+        api,
+        auth,
+        checker,
+        editor,
+        editor_admin,
+        guide,
+        open_data,
+        ops,
+        public,
+    )
 
     auth.init_app(app)
     app.register_blueprint(public.bp)
@@ -56,8 +66,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(editor.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(open_data.bp)
     assert editor_admin.bp is editor.bp  # its routes are part of the editor
     csrf.exempt(api.bp)
+    csrf.exempt(open_data.bp)
 
     helpers.register_template_helpers(app)
     app.before_request(_make_csp_nonce)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from directory.cli import main
 from directory.config import DEFAULT_DATA_DIR
+from tests.hsds_schemas import problems
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -67,6 +68,31 @@ def test_import_is_idempotent_and_export_round_trips(run, tmp_path):
     assert run("export", "-o", str(out)).exit_code == 0
     assert out.read_text() == (DEFAULT_DATA_DIR / "schemes.yaml").read_text()
     assert run("import", str(out)).output.endswith("0 added, 0 updated, 0 removed, 29 unchanged\n")
+
+
+def test_export_writes_hsds_open_data(run, tmp_path, monkeypatch):
+    run("import")
+    out = tmp_path / "hsds.json"
+    result = run("export", "--format", "hsds", "--base-url", "https://dir.example/", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert list(document) == ["organizations", "services"]
+    assert (len(document["organizations"]), len(document["services"])) == (14, 15)
+    for service in document["services"]:
+        assert problems("service", service) == [], service["name"]
+        (created,) = service["metadata"]
+        assert (created["last_action_type"], created["updated_by"]) == (
+            "create",
+            "catalogue import",
+        )
+    for organization in document["organizations"]:
+        assert problems("organization", organization) == [], organization["name"]
+    term = document["services"][0]["attributes"][0]["taxonomy_term"]
+    assert term["term_uri"].startswith("https://dir.example/browse/professions/")
+
+    monkeypatch.setenv("BASE_URL", "https://dir.example")
+    printed = run("export", "--format", "hsds").output
+    assert printed == out.read_text()  # deterministic, and the same printed or written
 
 
 def test_a_bad_file_changes_nothing_in_the_database(run, tmp_path):
