@@ -79,8 +79,12 @@ def attempts(session: Session, key: str, window: dt.timedelta = WINDOW) -> int:
     ).one()
 
 
+KEEP_ATTEMPTS = dt.timedelta(days=1)  # network addresses are personal data: keep them briefly
+
+
 def record_attempt(session: Session, key: str) -> None:
     session.add(Attempt(key=key))
+    session.exec(delete(Attempt).where(Attempt.at < utcnow() - KEEP_ATTEMPTS))
 
 
 def forget_attempts(session: Session, key: str) -> None:

@@ -240,7 +240,10 @@ def verify(
 def audit(
     session: Session, actor: str, action: str, target: str | None = None, detail: str | None = None
 ) -> None:
-    session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
+    # Columns hold an email (320) and a short target (200): longer input is cut, not an error.
+    session.add(
+        AuditEntry(actor=actor[:320], action=action, target=target and target[:200], detail=detail)
+    )
 
 
 # Differences ----------------------------------------------------------------------------------

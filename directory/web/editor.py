@@ -9,7 +9,6 @@ and anything else is "not found", so other organisations' drafts stay hidden.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,6 +21,7 @@ from directory.web import listing_form, representations
 from directory.web.helpers import directory, snapshot, today
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+OUT_OF_DATE = "This form is out of date or was changed: reload the page and edit again"
 
 
 @bp.before_request
@@ -203,6 +203,10 @@ def _edit(
             listing_form.attach_problems(form, problems)
         elif action == "preview":
             preview = _preview(record)
+        elif scheme_id is not None and not (form.version.data or "").isdigit():
+            form.form_errors.append(
+                "This form is out of date or was changed: reload the page and edit again"
+            )
         else:
             expected = int(form.version.data) if form.version.data else None
             try:
@@ -224,13 +228,7 @@ def _edit(
             for q in vocabulary.questions.values()
             if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
         ],
-        advanced={
-            role: listing_form.rule_summary(
-                json.loads(form[f"role_{role}"].advanced.data), vocabulary
-            )
-            for role in vocabulary.slugs("roles")
-            if form[f"role_{role}"].advanced.data
-        },
+        advanced=listing_form.advanced_summaries(form, vocabulary),
     ), (409 if conflict else 200)
 
 

@@ -37,7 +37,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from directory import catalogue as cat
 from directory import rules
@@ -64,10 +64,51 @@ class SourceForm(Form):
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
 
 
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year boxes (govuk-frontend's date input).
+
+    A browser always sends three parts; anything else is a tampered form, and
+    gets an error message rather than breaking the widget that redraws it.
+    """
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist) != 3:
+            self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
+            self.data = None
+            raise ValueError("Enter the date as a day, a month and a year")
+        super().process_formdata(valuelist)
+
+
 class WindowForm(Form):
-    opens = DateField("Opens", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
-    closes = DateField("Closes", format="%d %m %Y", widget=GovDateInput(), validators=[Optional()])
+    opens = DayMonthYearField("Opens", validators=[Optional()])
+    closes = DayMonthYearField("Closes", validators=[Optional()])
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
+
+
+def _json_rule(form, field) -> None:
+    if field.data:
+        try:
+            json.loads(field.data)
+        except ValueError:
+            raise ValidationError(
+                "This rule was changed outside the form: reload the page"
+            ) from None
+
+
+def advanced_summaries(form, vocabulary: Vocabulary) -> dict[str, rules.Condition | None]:
+    """Plain-English versions of the kept rules the form shows but cannot edit."""
+    summaries = {}
+    for role in vocabulary.slugs("roles"):
+        text = form[f"role_{role}"].advanced.data
+        if text:
+            try:
+                summaries[role] = rule_summary(json.loads(text), vocabulary)
+            except ValueError:
+                summaries[role] = None
+    return summaries
 
 
 def role_form_class(vocabulary: Vocabulary) -> type[Form]:
@@ -86,7 +127,7 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
             "Where it says it (web address or document)", widget=GovTextInput()
         ),
         "also_check": TextAreaField("Also check, one note per line", widget=GovTextArea()),
-        "advanced": HiddenField(),  # a rule the structured form cannot show, kept as JSON
+        "advanced": HiddenField(validators=[_json_rule]),  # a rule the form cannot show, as JSON
     }
     for question in vocabulary.questions.values():
         if question.id in RULE_QUESTIONS_EXCLUDED:
@@ -322,7 +363,7 @@ def _role_record(role_form, vocabulary: Vocabulary) -> dict[str, Any] | None:
 def rule_from(role_form, vocabulary: Vocabulary) -> dict:
     """The rule the structured choices describe (or the kept advanced rule)."""
     if role_form.advanced.data:
-        return json.loads(role_form.advanced.data)
+        return json.loads(role_form.advanced.data)  # checked by _json_rule when submitted
     conditions: list[dict] = []
     for question in vocabulary.questions.values():
         if question.id in RULE_QUESTIONS_EXCLUDED:

@@ -307,7 +307,7 @@ def feed():
         rows = session.exec(select(SchemeRow).order_by(SchemeRow.updated_at.desc()).limit(50)).all()
     entries = [(row, catalogue.schemes[row.id]) for row in rows if row.id in catalogue.schemes]
     updated = entries[0][0].updated_at if entries else None
-    body = render_template("public/feed.atom", entries=entries, updated=updated)
+    body = render_template("public/feed.xml", entries=entries, updated=updated)
     return Response(body, mimetype="application/atom+xml")
 
 

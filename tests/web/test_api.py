@@ -469,7 +469,7 @@ def api_routes(app) -> dict[str, set[str]]:
     """Every /api/v1 URL rule, written the OpenAPI way, with its methods."""
     routes = {}
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith(("/api/", "/feeds/")):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
             routes.setdefault(path, set()).update(
                 m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}

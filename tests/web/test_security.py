@@ -783,13 +783,6 @@ def test_drafts_are_never_shown_to_the_public(editing_app):
         assert DRAFT_NAME["sor"] not in response.get_data(as_text=True), url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the edit form trusts fields a browser never changes: a date with other "
-    "than three parts (govuk-frontend-wtf's date widget), an `advanced` rule that is not "
-    "JSON (json.loads in editor._edit) or a `version` that is not a number (int() in "
-    "editor._edit) raise an exception, so a signed-in editor gets a 500, not an error message",
-)
 @pytest.mark.parametrize(
     ("field", "values"),
     [
@@ -913,12 +906,6 @@ def test_the_sitemap_is_well_formed_and_carries_no_listing_text(hostile_app):
     assert f"http://localhost/schemes/{LISTING['csp']}" in locations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: templates/public/feed.atom is not autoescaped (Flask only autoescapes "
-    ".html/.htm/.xml/.xhtml/.svg), so listing text goes into the Atom feed raw: "
-    "<script> becomes an element and the feed stops being well-formed XML",
-)
 def test_the_atom_feed_escapes_listing_text(hostile_app):
     response = hostile_app.test_client().get("/feed.atom")
     assert response.status_code == 200
