@@ -1,0 +1,104 @@
+"""Two hosts, each with its own instance folder, sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import time
+
+import pytest
+
+from tests.system.editing import open_edit_form, save
+from tests.system.support import Browser, Site, add_curator, wait_for
+
+
+@pytest.fixture
+def hosts(pg_url):
+    first = Site(pg_url, workers=2).start()
+    second = Site(pg_url, workers=2).start()
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_an_edit_through_one_host_shows_on_the_other_within_five_seconds(hosts):
+    first, second = hosts
+    curator = Browser(first)
+    curator.sign_in(add_curator(first))
+    assert "kaleidoscope" not in second.get("/schemes/bda-mentoring").text  # warm host two
+    response = save(
+        curator,
+        "bda-mentoring",
+        open_edit_form(curator, "bda-mentoring"),
+        name="British Dietetic Association kaleidoscope mentoring",
+    )
+    assert response.status == 302
+    saved = time.monotonic()
+
+    wait_for(
+        lambda: "kaleidoscope mentoring" in second.get("/schemes/bda-mentoring").text,
+        timeout=5,
+        what="the scheme page on host two",
+    )
+    found = wait_for(
+        lambda: '"bda-mentoring"' in second.get("/api/v1/schemes?q=kaleidoscope").text,
+        timeout=5,
+        what="search on host two",
+    )
+    assert found and time.monotonic() - saved < 5
+    assert "kaleidoscope" in second.get("/search?q=kaleidoscope").text
+
+
+def test_concurrent_edits_through_both_hosts_never_lose_an_update(hosts):
+    first, second = hosts
+    email = add_curator(first)
+    one, two = Browser(first), Browser(second)
+    one.sign_in(email)
+    two.sign_in(email)
+    # Both open the same version of the listing, then both save different changes.
+    form_one = open_edit_form(one, "io-mentoring")
+    form_two = open_edit_form(two, "io-mentoring")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(save, one, "io-mentoring", form_one, cost="Free"),
+            pool.submit(save, two, "io-mentoring", form_two, duration="A year"),
+        ]
+        results = [future.result(timeout=60) for future in futures]
+    statuses = sorted(r.status for r in results)
+    assert statuses == [302, 409], statuses  # exactly one wins; the other is told
+    refused = next(r for r in results if r.status == 409)
+    assert "Someone else changed this listing while you were editing it" in refused.text
+    listing = first.get("/api/v1/schemes/io-mentoring").text
+    winner_kept = ('"cost":"Free"' in listing) != ('"duration":"A year"' in listing)
+    assert winner_kept, "exactly one change is saved, never a mix or a silent overwrite"
+
+
+def save_many(site: Site, email: str, rounds: int) -> list[int]:
+    browser = Browser(site)
+    browser.sign_in(email)
+    statuses = []
+    for i in range(rounds):
+        form = open_edit_form(browser, "rcpod-mentoring")
+        statuses.append(save(browser, "rcpod-mentoring", form, cost=f"{site.port}-{i}").status)
+    return statuses
+
+
+def test_many_saves_through_both_hosts_each_win_or_are_refused(hosts):
+    first, second = hosts
+    email = add_curator(first)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        outcomes = [
+            f.result(timeout=240)
+            for f in [
+                pool.submit(save_many, first, email, 6),
+                pool.submit(save_many, second, email, 6),
+            ]
+        ]
+    statuses = [s for outcome in outcomes for s in outcome]
+    assert set(statuses) <= {302, 409}
+    wins = statuses.count(302)
+    history = Browser(first)
+    history.sign_in(email)
+    page = history.get("/editor/schemes/rcpod-mentoring/history").text
+    revisions = re.findall(r'id="revision-(\d+)"', page)
+    assert len(revisions) == 1 + wins  # the import, then one revision per saved edit
