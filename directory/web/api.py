@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from directory import facets, rules, search
 from directory.web import representations
-from directory.web.helpers import ANSWER_PREFIX, directory, snapshot, today
+from directory.web.helpers import ANSWER_PREFIX, directory, scheme_or_404, snapshot, today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -152,10 +152,7 @@ def schemes():
 
 @bp.get("/schemes/<scheme_id>")
 def scheme(scheme_id: str):
-    catalogue = snapshot()
-    found = catalogue.schemes.get(scheme_id)
-    if found is None:
-        abort(404)
+    catalogue, found = scheme_or_404(scheme_id)
     return jsonify(
         {
             "ok": True,

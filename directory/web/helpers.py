@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, abort, current_app, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from directory import facets, search
@@ -24,6 +24,15 @@ def snapshot() -> Catalogue:
     if "catalogue" not in g:
         g.catalogue, g.catalogue_version = directory().snapshot()
     return g.catalogue
+
+
+def scheme_or_404(scheme_id: str) -> tuple[Catalogue, Scheme]:
+    """This request's catalogue and one of its listings, or a 404."""
+    catalogue = snapshot()
+    scheme = catalogue.schemes.get(scheme_id)
+    if scheme is None:
+        abort(404)
+    return catalogue, scheme
 
 
 def today() -> dt.date:

@@ -14,7 +14,7 @@ from directory.catalogue import Catalogue
 from directory.models import ProblemReport, SchemeRow
 from directory.web import helpers, representations
 from directory.web.forms import ReportProblemForm
-from directory.web.helpers import SearchState, directory, snapshot
+from directory.web.helpers import SearchState, directory, scheme_or_404, snapshot
 
 bp = Blueprint("public", __name__)
 
@@ -149,10 +149,7 @@ def _inert(cell: str) -> str:
 
 @bp.get("/schemes/<scheme_id>")
 def scheme(scheme_id: str):
-    catalogue = snapshot()
-    scheme = catalogue.schemes.get(scheme_id)
-    if scheme is None:
-        abort(404)
+    catalogue, scheme = scheme_or_404(scheme_id)
     view = representations.scheme_view(scheme, catalogue, directory().vocabulary)
     return render_template(
         "public/scheme.html",
@@ -166,10 +163,7 @@ def scheme(scheme_id: str):
 @bp.route("/schemes/<scheme_id>/report", methods=["GET", "POST"])
 def report_problem(scheme_id: str):
     """ "Report a problem with this listing": no account and no personal data needed."""
-    catalogue = snapshot()
-    scheme = catalogue.schemes.get(scheme_id)
-    if scheme is None:
-        abort(404)
+    _, scheme = scheme_or_404(scheme_id)
     form = ReportProblemForm()
     if form.validate_on_submit():
         if form.website.data:  # only bots fill in the hidden field: thank them, keep nothing
@@ -196,10 +190,7 @@ def report_problem(scheme_id: str):
 
 @bp.get("/schemes/<scheme_id>.json")
 def scheme_json(scheme_id: str):
-    catalogue = snapshot()
-    scheme = catalogue.schemes.get(scheme_id)
-    if scheme is None:
-        abort(404)
+    catalogue, scheme = scheme_or_404(scheme_id)
     return representations.scheme_json(scheme, catalogue, directory().vocabulary)
 
 
