@@ -243,8 +243,6 @@ class SearchIndex:
             # the tables below were built from, even if the index is updated meanwhile.
             self._toc = self.ix._read_toc()
             self.meta = json.loads((path / "meta.json").read_text())
-            self._searchers: list[Searcher] = []
-            self._searchers_lock = threading.Lock()
             self._load_structures()
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
             if getattr(self, "ix", None) is not None:
@@ -253,7 +251,6 @@ class SearchIndex:
         self.path = path
         self.version = self.meta["catalogue_version"]
         self.vocabulary = vocabulary
-        self._local = threading.local()
         self.parser = qparser.MultifieldParser(
             list(TEXT_FIELDS), self.ix.schema, fieldboosts=TEXT_FIELDS, group=qparser.AndGroup
         )
@@ -294,26 +291,15 @@ class SearchIndex:
                 self.facet_docs[facet.id] = values
 
     def searcher(self) -> Searcher:
-        """This thread's searcher (whoosh searchers are not shared between threads)."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self._new_searcher()
-            with self._searchers_lock:
-                self._searchers.append(searcher)
-        return searcher
+        """A new searcher on this snapshot, for one search: use it in a `with` block.
+
+        One per search, not one per thread: servers that start a thread per request
+        would otherwise leave a searcher, and its open files, behind every time.
+        """
+        return self._new_searcher()
 
     def close(self) -> None:
-        with self._searchers_lock:
-            for searcher in self._searchers:
-                searcher.close()
-            self._searchers.clear()
         self.ix.close()
-
-    def __del__(self) -> None:
-        # A snapshot dropped without close() (a test, a replaced index nobody retired)
-        # still gives its open files back.
-        if getattr(self, "_searchers", None):
-            self.close()
 
     # The query ---------------------------------------------------------------------------
 
@@ -347,14 +333,17 @@ class SearchIndex:
 
     def run(self, query: Query) -> Results:
         """Search, filter, count facets and fetch one page: every search state in one call."""
-        searcher = self.searcher()
+        with self.searcher() as searcher:
+            return self._run(searcher, query)
+
+    def _run(self, searcher: Searcher, query: Query) -> Results:
         text = query.text.strip()
         suggestion = None
         corrected = relaxed = False
         parsed = self.parser.parse(self.expand(text)) if text else None
         matched = self._matches(searcher, parsed)
         if text and not matched:
-            suggestion = self.suggest(text)
+            suggestion = self._suggest(searcher, text)
             if suggestion:
                 parsed = self.parser.parse(self.expand(suggestion))
                 matched = self._matches(searcher, parsed)
@@ -417,7 +406,10 @@ class SearchIndex:
 
     def suggest(self, text: str) -> str | None:
         """A corrected spelling of the query, from the index's words and the vocabulary's."""
-        searcher = self.searcher()
+        with self.searcher() as searcher:
+            return self._suggest(searcher, text)
+
+    def _suggest(self, searcher: Searcher, text: str) -> str | None:
         corrector = MultiCorrector(
             [searcher.corrector("spelling"), ListCorrector(sorted(self._vocabulary_words()))],
             op=max,
