@@ -30,8 +30,15 @@ function enhanceSelects () {
   }
 }
 
-// Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
-if (document.readyState === 'loading') {
+// Coming back to a page with the Back button (or reloading it), the browser puts the
+// earlier answer back into the <select> only once the page has loaded. Enhancing before
+// then leaves the type-ahead empty while that answer is still chosen (and sent on
+// Continue), so wait for pageshow, which comes after the browser has put it back.
+const navigation = performance.getEntriesByType('navigation')[0]
+if (navigation && ['back_forward', 'reload'].includes(navigation.type)) {
+  window.addEventListener('pageshow', enhanceSelects, { once: true })
+} else if (document.readyState === 'loading') {
+  // Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
   document.addEventListener('DOMContentLoaded', enhanceSelects)
 } else {
   enhanceSelects()
