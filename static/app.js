@@ -14,10 +14,21 @@ function enhanceSelects () {
   for (const select of document.querySelectorAll('select[data-module="app-autocomplete"]')) {
     const synonyms = JSON.parse(select.dataset.synonyms || '{}')
     const options = [...select.options].filter(option => option.value)
+    const id = select.id // the type-ahead's input takes this id
     autocomplete.enhanceSelectElement({
       selectElement: select,
       defaultValue: '',
       showAllValues: true,
+      // `chosen` is the suggestion picked, or undefined when someone leaves the box
+      // without picking one. The library then keeps the earlier answer in the <select>
+      // even if the box now says something else ("Zookeeper", or nothing): choose what
+      // the box says, or nothing, so what is sent is what the person sees.
+      onConfirm (chosen) {
+        const shown = chosen ?? document.getElementById(id).value
+        const text = shown.trim().toLowerCase()
+        const match = options.find(option => option.textContent.trim().toLowerCase() === text)
+        select.value = match ? match.value : ''
+      },
       source (query, populate) {
         const typed = query.trim().toLowerCase()
         const matches = options.filter(option =>
