@@ -15,10 +15,12 @@ function enhanceSelects () {
     const synonyms = JSON.parse(select.dataset.synonyms || '{}')
     const options = [...select.options].filter(option => option.value)
     const id = select.id // the type-ahead's input takes this id
+    const inError = select.classList.contains('govuk-select--error')
     autocomplete.enhanceSelectElement({
       selectElement: select,
       defaultValue: '',
       showAllValues: true,
+      inputClasses: inError ? 'govuk-input--error' : null,
       // `chosen` is the suggestion picked, or undefined when someone leaves the box
       // without picking one. The library then keeps the earlier answer in the <select>
       // even if the box now says something else ("Zookeeper", or nothing): choose what
@@ -38,7 +40,24 @@ function enhanceSelects () {
         populate(matches.map(option => option.textContent.trim()))
       }
     })
+    describeLikeTheSelect(document.getElementById(id), select)
   }
+}
+
+// The type-ahead's input is described only by its own usage hint, so a screen reader
+// reaching it (as the error summary's link sends people there) would not read the
+// question's hint or error message. Add them, as the <select> had them, and keep them
+// there when the type-ahead redraws its own hint.
+function describeLikeTheSelect (input, select) {
+  const ours = (select.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+  if (!input || !ours.length) return
+  const describe = () => {
+    const current = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+    const wanted = [...ours, ...current.filter(ref => !ours.includes(ref))].join(' ')
+    if (current.join(' ') !== wanted) input.setAttribute('aria-describedby', wanted)
+  }
+  describe()
+  new MutationObserver(describe).observe(input, { attributeFilter: ['aria-describedby'] })
 }
 
 // Coming back to a page with the Back button (or reloading it), the browser puts the

@@ -428,6 +428,24 @@ def test_an_unanswered_question_shows_an_error_that_leads_to_the_field(
     assert_focus_is_visible(page)
 
 
+def test_the_type_ahead_is_described_by_the_questions_hint_and_error(page):
+    page.goto(url("profession", before("profession"), answered="profession"))
+    box = page.get_by_role("combobox", name=QUESTIONS["profession"])
+    # What a screen reader says on reaching the box (the error summary's link goes there).
+    expect(box).to_have_accessible_description(
+        re.compile(
+            r"If you are a student, choose the profession you are studying for\.\s+"
+            r"Error:\s+Select your profession, or ‘I’m not sure’"
+        )
+    )
+    expect(box).to_have_class(re.compile(r"\bgovuk-input--error\b"))
+    error_colour = page.locator(".govuk-error-message").evaluate("e => getComputedStyle(e).color")
+    expect(box).to_have_css("border-color", error_colour)  # red, like any field in error
+    box.fill("phys")  # the type-ahead's own usage hint comes and goes; ours stay
+    box.fill("")
+    expect(box).to_have_accessible_description(re.compile(r"Error:\s+Select your profession"))
+
+
 def test_without_javascript_none_of_these_cannot_be_ticked_with_a_membership(no_js_page):
     page = no_js_page
     page.goto(url("member_of", before("member_of", QUALIFIED)))
