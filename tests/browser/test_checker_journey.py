@@ -323,6 +323,16 @@ def test_the_type_ahead_understands_the_words_people_use(page, typed, suggestion
     expect(page).to_have_url(re.compile(rf"/check/stage\?role=mentee&profession={slug}$"))
 
 
+def test_the_type_ahead_shows_its_arrow_so_it_looks_like_a_list_to_open(page):
+    page.goto(url("profession", {"role": "mentee"}))
+    wrapper = page.locator(".autocomplete__wrapper")
+    shown = wrapper.screenshot()
+    page.locator(".autocomplete__dropdown-arrow-down").evaluate(
+        "arrow => { arrow.style.visibility = 'hidden' }"
+    )
+    assert wrapper.screenshot() != shown, "the arrow is drawn behind the page, out of sight"
+
+
 def test_typing_a_profession_that_is_not_listed_does_not_keep_the_old_answer(page):
     page.goto(url("profession", before("stage", QUALIFIED)))
     box = page.get_by_role("combobox", name=QUESTIONS["profession"])
