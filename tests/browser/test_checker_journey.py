@@ -333,6 +333,16 @@ def test_the_type_ahead_shows_its_arrow_so_it_looks_like_a_list_to_open(page):
     assert wrapper.screenshot() != shown, "the arrow is drawn behind the page, out of sight"
 
 
+def test_the_type_ahead_suggestions_use_the_sites_font(page):
+    page.goto(url("profession", {"role": "mentee"}))
+    page.get_by_role("combobox", name=QUESTIONS["profession"]).fill("th")
+    label_font = page.locator("label[for=profession]").evaluate(
+        "e => getComputedStyle(e).fontFamily"
+    )
+    for part in (page.get_by_role("option").first, page.get_by_role("combobox")):
+        expect(part).to_have_css("font-family", label_font)
+
+
 def test_typing_a_profession_that_is_not_listed_does_not_keep_the_old_answer(page):
     page.goto(url("profession", before("stage", QUALIFIED)))
     box = page.get_by_role("combobox", name=QUESTIONS["profession"])
