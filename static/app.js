@@ -14,10 +14,23 @@ function enhanceSelects () {
   for (const select of document.querySelectorAll('select[data-module="app-autocomplete"]')) {
     const synonyms = JSON.parse(select.dataset.synonyms || '{}')
     const options = [...select.options].filter(option => option.value)
+    const id = select.id // the type-ahead's input takes this id
+    const inError = select.classList.contains('govuk-select--error')
     autocomplete.enhanceSelectElement({
       selectElement: select,
       defaultValue: '',
       showAllValues: true,
+      inputClasses: inError ? 'govuk-input--error' : null,
+      // `chosen` is the suggestion picked, or undefined when someone leaves the box
+      // without picking one. The library then keeps the earlier answer in the <select>
+      // even if the box now says something else ("Zookeeper", or nothing): choose what
+      // the box says, or nothing, so what is sent is what the person sees.
+      onConfirm (chosen) {
+        const shown = chosen ?? document.getElementById(id).value
+        const text = shown.trim().toLowerCase()
+        const match = options.find(option => option.textContent.trim().toLowerCase() === text)
+        select.value = match ? match.value : ''
+      },
       source (query, populate) {
         const typed = query.trim().toLowerCase()
         const matches = options.filter(option =>
@@ -27,11 +40,35 @@ function enhanceSelects () {
         populate(matches.map(option => option.textContent.trim()))
       }
     })
+    describeLikeTheSelect(document.getElementById(id), select)
   }
 }
 
-// Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
-if (document.readyState === 'loading') {
+// The type-ahead's input is described only by its own usage hint, so a screen reader
+// reaching it (as the error summary's link sends people there) would not read the
+// question's hint or error message. Add them, as the <select> had them, and keep them
+// there when the type-ahead redraws its own hint.
+function describeLikeTheSelect (input, select) {
+  const ours = (select.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+  if (!input || !ours.length) return
+  const describe = () => {
+    const current = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+    const wanted = [...ours, ...current.filter(ref => !ours.includes(ref))].join(' ')
+    if (current.join(' ') !== wanted) input.setAttribute('aria-describedby', wanted)
+  }
+  describe()
+  new MutationObserver(describe).observe(input, { attributeFilter: ['aria-describedby'] })
+}
+
+// Coming back to a page with the Back button (or reloading it), the browser puts the
+// earlier answer back into the <select> only once the page has loaded. Enhancing before
+// then leaves the type-ahead empty while that answer is still chosen (and sent on
+// Continue), so wait for pageshow, which comes after the browser has put it back.
+const navigation = performance.getEntriesByType('navigation')[0]
+if (navigation && ['back_forward', 'reload'].includes(navigation.type)) {
+  window.addEventListener('pageshow', enhanceSelects, { once: true })
+} else if (document.readyState === 'loading') {
+  // Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
   document.addEventListener('DOMContentLoaded', enhanceSelects)
 } else {
   enhanceSelects()

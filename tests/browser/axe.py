@@ -4,6 +4,10 @@ axe.min.js comes from the npm devDependency axe-core (node_modules/axe-core). Th
 sends a nonce-based Content-Security-Policy, which blocks the inline <script> axe is
 injected as, so scan pages from a context created with `bypass_csp=True` (the
 `axe_page` fixture in tests/browser/conftest.py).
+
+axe cannot run in a context with JavaScript off (its checks are scripts): to scan a page
+as someone without JavaScript gets it, open it with `goto_without_javascript(axe_page,
+url)`, which stops the page's own scripts for that one load only.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -22,6 +26,21 @@ _RUN = """(tags) => axe.run(document, {
     runOnly: {type: 'tag', values: tags},
     resultTypes: ['violations'],
 })"""
+
+
+def goto_without_javascript(page: Page, url: str) -> Response | None:
+    """Open `url` with the page's scripts switched off, then switch scripting back on.
+
+    The page is left as a browser without JavaScript shows it (no script has run, so no
+    enhancement has happened), yet axe can still be injected into it afterwards.
+    """
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        return page.goto(url)
+    finally:
+        cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+        cdp.detach()
 
 
 def axe_violations(page: Page) -> list[dict]:

@@ -3,6 +3,9 @@
 Fixtures:
   live_server   base URL of the site, served by werkzeug in a thread on a free loopback
                 port, on its own temporary SQLite database and search index (session)
+  editing_server  a second site, for tests that change listings (so the public-page tests
+                never see their edits): .url, .app, and accounts with PASSWORD (session):
+                curators cara@ and cody@example.org, CSP hub lead hugh@example.org
   browser       Chromium from /usr/bin/chromium, or $CHROMIUM (session). Playwright's
                 own browser download does not work here, so never `playwright install`
   width         viewport width, 1280 unless a test parametrises it:
@@ -12,6 +15,10 @@ Fixtures:
   axe_page      the same with the Content-Security-Policy bypassed, so axe can be injected
                 (tests/browser/axe.py: assert_no_axe_violations(axe_page))
   new_page      more pages: new_page(javascript=False, bypass_csp=True, width=320)
+  editor_page   editor_page("cara@example.org") -> a page on the editing server, signed
+                in, in its own browser context (so two people can be signed in at once);
+                editor_page(None) is signed out; shared=True reuses one signed-in context
+                per person and kind for the session (for read-only scans: faster)
   screenshot    screenshot(page, "label") saves
                 test-results/screenshots/<test-name>[-<param ids>][-<label>]-<width>.png
 
@@ -30,15 +37,18 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from directory import create_app
+from directory import accounts, create_app
 from tests.browser.axe import AXE_JS
-from tests.browser.support import DESKTOP
+from tests.browser.support import DESKTOP, PASSWORD, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # Debian's
@@ -75,11 +85,17 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+@dataclass(frozen=True)
+class Server:
+    url: str
+    app: Flask
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[Server]:
+    """The site on its own SQLite database and search index in `folder`, in a thread."""
     if not BUILT_CSS.exists():
         unavailable(f"{BUILT_CSS.relative_to(ROOT)} is missing: run `npm ci && npm run build`")
-    folder = tmp_path_factory.mktemp("live-server")
     app = create_app(
         {
             "SECRET_KEY": "browser-tests",
@@ -93,12 +109,35 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield Server(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
         app.extensions["directory"].close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("live-server")) as server:
+        yield server.url
+
+
+EDITORS = (
+    ("cara@example.org", "Cara", "curator", []),
+    ("cody@example.org", "Cody", "curator", []),
+    ("hugh@example.org", "Hugh", "hub_lead", ["csp"]),
+)
+
+
+@pytest.fixture(scope="session")
+def editing_server(tmp_path_factory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("editing-server")) as server:
+        with server.app.extensions["directory"].session() as db:
+            for email, name, role, organisations in EDITORS:
+                user = accounts.add_user(db, email, name, role, organisations, "browser-tests")
+                accounts.set_password(user, PASSWORD)
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -153,10 +192,7 @@ def new_page(contexts, width):
         page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT})
         pages.append(page)
         if check_console:
-            page.on("console", lambda message: _note_console_error(message, page, problems))
-            page.on(
-                "pageerror", lambda error: problems.append(f"script error: {error} ({page.url})")
-            )
+            watch_for_errors(page, problems)
         return page
 
     yield make
@@ -164,6 +200,12 @@ def new_page(contexts, width):
         page.context.clear_cookies()
         page.close()
     assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+def watch_for_errors(page: Page, problems: list[str]) -> None:
+    """Note the page's console errors and uncaught script errors in `problems`."""
+    page.on("console", lambda message: _note_console_error(message, page, problems))
+    page.on("pageerror", lambda error: problems.append(f"script error: {error} ({page.url})"))
 
 
 def _note_console_error(message, page: Page, problems: list[str]) -> None:
@@ -188,6 +230,51 @@ def no_js_page(new_page) -> Page:
 @pytest.fixture
 def axe_page(new_page) -> Page:
     return new_page(bypass_csp=True)
+
+
+@pytest.fixture(scope="session")
+def editor_contexts(browser, editing_server) -> Iterator[dict]:
+    """Signed-in contexts on the editing server, one per person and kind, kept for the
+    session: for tests that only look. Tests that sign out or edit use their own."""
+    made: dict[tuple, BrowserContext] = {}
+    yield made
+    for context in made.values():
+        context.close()
+
+
+@pytest.fixture
+def editor_page(browser, editing_server, editor_contexts, width):
+    own: list[BrowserContext] = []
+    pages: list[Page] = []
+    problems: list[str] = []
+
+    def make(email: str | None, *, bypass_csp=False, shared=False, width=width) -> Page:
+        key = (email, bypass_csp)
+        if shared and key in editor_contexts:
+            context = editor_contexts[key]
+            fresh = False
+        else:
+            context = browser.new_context(bypass_csp=bypass_csp, base_url=editing_server.url)
+            context.set_default_timeout(15_000)
+            if shared:
+                editor_contexts[key] = context
+            else:
+                own.append(context)
+            fresh = True
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT})
+        pages.append(page)
+        watch_for_errors(page, problems)
+        if fresh and email:
+            sign_in(page, email)
+        return page
+
+    yield make
+    for page in pages:
+        page.close()
+    for context in own:
+        context.close()
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import WIDTHS, assert_focus_is_visible
+from tests.browser.support import WIDTHS, tab_until
 
 COUNT = re.compile(r"(\d+) listings? found")
 PAGE_SIZE = 10
@@ -106,16 +106,6 @@ def test_search_filter_page_through_and_open_a_listing(new_page, javascript, cat
     expect(page.locator(".govuk-warning-text")).to_contain_text("Not yet verified")
     expect(page.get_by_text("Not yet verified", exact=False).first).to_be_visible()
     screenshot(page, "scheme")
-
-
-def tab_until(page: Page, target: str, limit: int = 40) -> None:
-    """Press Tab until `target` (a CSS selector) has focus, checking every stop shows focus."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        assert_focus_is_visible(page)
-        if page.evaluate("(s) => document.activeElement.matches(s)", target):
-            return
-    raise AssertionError(f"{target} not reached after {limit} presses of Tab")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -1,0 +1,252 @@
+"""Hub leads and curators keep listings current in a browser: a hub lead's edit (with a
+rule condition) goes to a curator, who reviews the differences and approves it, and the
+public sees it; two curators editing at once; axe-core on every editor page.
+
+All of it runs on the editing server (tests/browser/conftest.py), so the public-page
+tests never see these edits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from directory import accounts, editing
+from directory.models import ProblemReport
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.support import WIDTHS
+
+HUB_LEAD, CURATOR, OTHER_CURATOR = "hugh@example.org", "cara@example.org", "cody@example.org"
+CSP = "Chartered Society of Physiotherapy mentoring scheme"
+RENAMED = "Chartered Society of Physiotherapy peer mentoring circles"
+
+
+def role_section(page: Page, role: str):
+    """The edit form's fieldset for one role: "mentee" or "mentor"."""
+    legend = "As a mentee (finding a mentor)" if role == "mentee" else "As a mentor"
+    return page.get_by_role("group", name=legend, exact=True)
+
+
+def send(page: Page, button: str) -> int:
+    """Press the form's `button` (Publish, Send for review...); the response's status."""
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        page.get_by_role("button", name=button, exact=True).click()
+    return response.value.status
+
+
+def test_a_hub_leads_edit_is_reviewed_approved_and_published(editor_page):
+    # The hub lead edits their listing: a new name, and a condition in a rule section.
+    hub = editor_page(HUB_LEAD)
+    expect(hub.get_by_role("heading", level=1)).to_have_text("Your listings")
+    hub.get_by_role("link", name=f"Edit {CSP}").click()
+    expect(hub.get_by_role("heading", level=1)).to_have_text(f"Edit {CSP}")
+    hub.get_by_role("textbox", name="Name", exact=True).fill(RENAMED)
+
+    mentee = role_section(hub, "mentee")
+    stage = mentee.locator("details").filter(has_text="Career stage: no condition")
+    qualified = stage.get_by_role("checkbox", name="Qualified")
+    expect(qualified).to_be_hidden()  # folded away until opened
+    stage.locator("summary").click()
+    expect(stage).to_have_js_property("open", True)
+    qualified.check()
+    assert send(hub, "Send for review") == 302  # to the change, now waiting for review
+
+    expect(hub).to_have_url(re.compile(r"/editor/changes/\d+$"))
+    change_url = hub.url
+    expect(hub.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Sent to a curator for review"
+    )
+    expect(hub.locator(".govuk-caption-l")).to_have_text("Proposed edit · Pending")
+
+    # The public still sees the published version.
+    public = editor_page(None)
+    public.goto("/schemes/csp-mentoring")
+    expect(public.get_by_role("heading", level=1)).to_have_text(CSP)
+
+    # A curator, signed in elsewhere, finds it waiting and reads the differences.
+    curator = editor_page(CURATOR)
+    waiting = curator.get_by_role("link", name=f"Edit: {RENAMED}")
+    expect(waiting).to_be_visible()
+    waiting.click()
+    expect(curator).to_have_url(change_url)
+    expect(curator.get_by_text("Proposed by Hugh (hugh@example.org)")).to_be_visible()
+    differences = curator.get_by_role("table", name="Compared with the published listing")
+    name_row = differences.get_by_role("row", name=re.compile(r"^name "))
+    expect(name_row.locator("del")).to_have_text(CSP)
+    expect(name_row.locator("ins")).to_have_text(RENAMED)
+    rule_row = differences.get_by_role("row", name=re.compile(r"^eligibility\.mentee\.rule "))
+    expect(rule_row.locator("del")).not_to_contain_text("qualified")
+    expect(rule_row.locator("ins")).to_contain_text('{"stage": "qualified"}')
+    expect(differences.locator("tbody tr")).to_have_count(2)  # nothing else changed
+    expect(curator.get_by_text("You are qualified").first).to_be_visible()
+
+    curator.get_by_role("textbox", name="Comment for Hugh").fill("Thank you, Hugh")
+    curator.get_by_role("button", name="Approve and publish").click()
+    expect(curator).to_have_url(re.compile(r"/editor/changes$"))
+    expect(curator.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Approved and published"
+    )
+
+    # The hub lead sees it approved, with the curator's comment.
+    hub.reload()
+    expect(hub.locator(".govuk-caption-l")).to_have_text("Proposed edit · Approved")
+    expect(hub.get_by_text("Reviewer’s comment: Thank you, Hugh")).to_be_visible()
+
+    # The public finds it by its new name, and its page shows the new condition.
+    public.goto("/search")
+    form = public.get_by_role("search")
+    form.get_by_role("searchbox").fill("peer mentoring circles")
+    form.get_by_role("button", name="Search", exact=True).click()
+    first = public.locator(".app-result__title a").first
+    expect(first).to_have_text(RENAMED)
+    first.click()
+    expect(public).to_have_url(re.compile(r"/schemes/csp-mentoring$"))
+    expect(public.get_by_role("heading", level=1)).to_have_text(RENAMED)
+    expect(public.get_by_text("You are qualified").first).to_be_visible()
+
+
+def test_the_second_of_two_curators_to_save_sees_what_changed_and_keeps_their_input(
+    editor_page,
+):
+    first, second = editor_page(CURATOR), editor_page(OTHER_CURATOR)
+    for page in (first, second):
+        page.goto("/editor/schemes/bda-mentoring/edit")
+        expect(page.get_by_role("button", name="Publish")).to_be_visible()
+
+    first.get_by_role("textbox", name="Cost", exact=True).fill("Free for BDA members")
+    send(first, "Publish")
+    expect(first).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
+    expect(first.locator("main")).to_contain_text("Free for BDA members")
+
+    duration = second.get_by_role("textbox", name="How long it lasts", exact=True)
+    duration.fill("A year")
+    assert send(second, "Publish") == 409
+    expect(second).to_have_url(re.compile(r"/editor/schemes/bda-mentoring/edit$"))
+    conflict = second.locator(".govuk-error-summary").filter(
+        has_text="Someone else changed this listing while you were editing it"
+    )
+    expect(conflict).to_be_visible()
+    expect(conflict).to_be_focused()
+    changed = conflict.get_by_role("row").filter(has_text="Free for BDA members")
+    expect(changed).to_have_count(1)
+    expect(changed.get_by_role("cell").first).to_have_text("cost")
+    expect(conflict).to_contain_text("Nothing was saved")
+    expect(duration).to_have_value("A year")  # their unsaved input is still there
+    expect(second.get_by_role("textbox", name="Cost", exact=True)).to_have_value("")
+
+    # Saving again now is a knowing choice to replace the other version.
+    send(second, "Publish")
+    expect(second).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
+    expect(second.locator("main")).to_contain_text("A year")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a curator's Publish (and Mark as verified today) flashes its confirmation, "
+    "then redirects to the public scheme page, which shows no flashed messages; the message "
+    "turns up later on an unrelated editor page instead",
+)
+def test_a_curator_sees_their_publish_confirmed_on_the_listing(editor_page):
+    curator = editor_page(CURATOR)
+    curator.goto("/editor/schemes/io-mentoring/edit")
+    curator.get_by_role("textbox", name="How long it lasts", exact=True).fill("Twelve months")
+    send(curator, "Publish")
+    expect(curator).to_have_url(re.compile(r"/schemes/io-mentoring$"))
+    expect(curator.locator("main")).to_contain_text("Twelve months")
+    # The page has loaded (above), so the banner is there now or not at all.
+    banner = curator.locator(".govuk-notification-banner--success")
+    assert banner.count() == 1, "no confirmation on the listing page"
+    expect(banner).to_contain_text("Published: Institute of Osteopathy mentoring")
+
+
+# Accessibility ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded(editing_server) -> dict:
+    """Something on every editor page: a second revision, a pending change, a report."""
+    service = editing_server.app.extensions["directory"]
+    with service.session() as db:
+        scheme, version = editing.published(db, "rcpod-mentoring")
+        editing.publish(db, scheme.model_copy(update={"cost": "Free"}), CURATOR, version)
+    with service.session() as db:
+        scheme, version = editing.published(db, "rcpod-mentoring")
+        proposed = scheme.model_copy(update={"duration": "Six months"})
+        change = editing.propose(db, proposed, accounts.find(db, HUB_LEAD), version)
+        change_id = change.id
+        db.add(
+            ProblemReport(
+                scheme_id="rcpod-mentoring",
+                organisation_id=scheme.provider,
+                category="out-of-date",
+                message="The application page has moved.",
+            )
+        )
+    service.refresh_index()
+    return {"change": f"/editor/changes/{change_id}"}
+
+
+def fill_in_sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("textbox", name="Email address").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def wrong_sign_in(page: Page) -> None:
+    fill_in_sign_in(page, "nobody@example.org", "not the password at all")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a correct email address and password"
+    )
+
+
+def invalid_edit(page: Page) -> None:
+    page.goto("/editor/schemes/rcpod-mentoring/edit")
+    page.get_by_role("textbox", name="Summary").fill("x" * 301)
+    page.get_by_role("textbox", name="Web address of the scheme").fill("not a web address")
+    page.get_by_role("button", name="Preview", exact=True).click()  # saves nothing
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("300 characters or fewer")
+
+
+def empty_report(page: Page) -> None:
+    page.goto("/schemes/rcpod-mentoring/report")
+    page.get_by_role("button", name="Send report").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+
+
+# (name, who is signed in, where, or a function that gets there)
+EDITOR_PAGES = [
+    ("sign-in", None, "/sign-in"),
+    ("sign-in-error", None, wrong_sign_in),
+    ("dashboard", CURATOR, "/editor/"),
+    ("dashboard-hub-lead", HUB_LEAD, "/editor/"),
+    ("edit-form", CURATOR, "/editor/schemes/rcpod-mentoring/edit"),
+    ("edit-form-errors", CURATOR, invalid_edit),
+    ("changes", CURATOR, "/editor/changes"),
+    ("change", CURATOR, "change"),
+    ("history", CURATOR, "/editor/schemes/rcpod-mentoring/history"),
+    ("problem-reports", CURATOR, "/editor/reports"),
+    ("accounts", CURATOR, "/editor/users"),
+    ("organisations", CURATOR, "/editor/organisations"),
+    ("audit-log", CURATOR, "/editor/audit"),
+    ("report-a-problem", None, "/schemes/rcpod-mentoring/report"),
+    ("report-a-problem-errors", None, empty_report),
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("who", "where"),
+    [pytest.param(who, where, id=name) for name, who, where in EDITOR_PAGES],
+)
+def test_editor_page_has_no_axe_violations(editor_page, seeded, who, where):
+    page = editor_page(who, bypass_csp=True, shared=True)
+    if callable(where):
+        where(page)
+    else:
+        response = page.goto(seeded.get(where, where))
+        assert response is not None and response.status == 200
+    page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true })")
+    assert_no_axe_violations(page)
