@@ -118,6 +118,10 @@ def _security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint == "static" and response.status_code == 200:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        # Read the (small) file now: Flask-Compress's streaming path drops the open
+        # file without closing it, while a plain body is compressed and closed.
+        response.direct_passthrough = False
+        response.make_sequence()
     if request.blueprint in PRIVATE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -291,11 +291,6 @@ def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_pa
     expect_search_link(page, QUALIFIED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /search with the checker's my_* answers is a 500: templates/public/search.html "
-    "calls state.url(answers={}), and SearchState.to_args() calls .items(multi=True) on that dict",
-)
 def test_search_only_these_schemes_from_the_results(page):
     page.goto(url("results", QUALIFIED))
     counts = expect_results_groups(page)

@@ -141,12 +141,6 @@ def test_the_second_of_two_curators_to_save_sees_what_changed_and_keeps_their_in
     expect(second.locator("main")).to_contain_text("A year")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a curator's Publish (and Mark as verified today) flashes its confirmation, "
-    "then redirects to the public scheme page, which shows no flashed messages; the message "
-    "turns up later on an unrelated editor page instead",
-)
 def test_a_curator_sees_their_publish_confirmed_on_the_listing(editor_page):
     curator = editor_page(CURATOR)
     curator.goto("/editor/schemes/io-mentoring/edit")
