@@ -6,10 +6,11 @@
 No HTTP and no other requests competing, so these are service times, not
 queueing. Writes OUT_DIR/inprocess.json (and prints a short version):
 
-  * every query of the mix through `Directory.search()` once, split into the
-    phases of `SearchIndex.run` (parse, matching documents, facet counts, the
-    ranked page) where those methods exist: median and p90 per kind of query,
-    and the slowest queries;
+  * every query of the mix through `Directory.search()` once (wall clock and
+    CPU time: on a shared machine CPU time is the steadier figure), median and
+    p90 per kind of query, and the slowest queries split into the phases of
+    `SearchIndex.run` (parse, matching documents, facet counts, the ranked
+    page) where those methods exist;
   * a cProfile of `Directory.search()` on a few representative queries
     (OUT_DIR/search.prof, for `python -m pstats` or snakeviz; top functions as
     text in the JSON);
@@ -132,12 +133,13 @@ def main() -> None:
         return search.Query(q.text, q.filter_dict, q.sort, q.page)
 
     directory.search(as_query(QUERIES[0]))  # open the index and its column readers
-    per_query, by_kind = [], {}
+    per_query, by_kind, cpu_times = [], {}, []
     for q in QUERIES:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         results, degraded = directory.search(as_query(q))
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert not degraded, "searched without an index"
+        cpu_times.append(cpu)
         per_query.append(
             {
                 "kind": q.kind,
@@ -145,6 +147,7 @@ def main() -> None:
                 "total": results.total,
                 "corrected": results.corrected,
                 "ms": ms(took),
+                "cpu_ms": ms(cpu),
             }
         )
         by_kind.setdefault(q.kind, []).append(took)
@@ -156,6 +159,7 @@ def main() -> None:
         entry["phases_ms_of_one_pass"] = phases(index, as_query(q))
     report["search_in_process"] = {
         "all": summary([p["ms"] / 1000 for p in per_query]),
+        "all_cpu": summary(cpu_times),
         "by_kind": {kind: summary(times) for kind, times in sorted(by_kind.items())},
         "slowest": slowest,
     }
@@ -188,11 +192,16 @@ def main() -> None:
     for name, raw in PEOPLE.items():
         answers = rules.parse_answers(vocabulary, raw)
         times = timed(lambda a=answers: rules.decide_all(vocabulary, a, everything), 10)
+        cpu = time.process_time()
+        for _ in range(10):
+            rules.decide_all(vocabulary, answers, everything)
+        cpu = (time.process_time() - cpu) / 10
         decisions = rules.decide_all(vocabulary, answers, everything)
         url = "/api/v1/schemes?" + urlencode([("my_" + k, v) for k, vs in raw.items() for v in vs])
         client.get(url)
         decide[name] = {
             "decide_all": summary(times),
+            "decide_all_cpu_ms_mean": ms(cpu),
             "schemes": len(decisions),
             "outcomes": {s.value: sum(d.status is s for d in decisions) for s in rules.Status},
             "search_as_me_api": {"url": url, **summary(timed(lambda u=url: client.get(u), 5))},

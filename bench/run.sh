@@ -124,7 +124,8 @@ $PY bench/generate.py --schemes "$SCHEMES" -o "$DATA/synthetic.yaml" | tee "$RUN
 log "import into a fresh SQLite database"
 rm -rf "$INSTANCE"
 mkdir -p "$INSTANCE"
-/usr/bin/time -f '{"import_seconds": %e, "import_max_rss_kb": %M}' -o "$RUN/import.json" \
+/usr/bin/time -o "$RUN/import.json" \
+  -f '{"import_seconds": %e, "import_user_cpu_seconds": %U, "import_system_cpu_seconds": %S, "import_max_rss_kb": %M}' \
   .venv/bin/directory import "$DATA/synthetic.yaml" | tee "$RUN/import.txt"
 cat "$RUN/import.json"
 
