@@ -7,8 +7,8 @@
 # -> build the search index cold (timed) -> load the site, the API, Datasette and
 # a trivial Flask view with wrk -> in-process timings and profiles -> one summary.
 # Results go to bench/results/run-<UTC time>/ (summary.md, summary.json, raw
-# files); bench/results/latest points at the newest. Takes about 10 minutes on
-# 2 cores. Needs the app's .venv (see README.md) and wrk; Datasette and py-spy
+# files); bench/results/latest points at the newest. Takes about 9 minutes on an
+# idle 2-core machine (12-15 on a busy one: the import and index build dominate). Needs the app's .venv (see README.md) and wrk; Datasette and py-spy
 # are installed into bench/.venv-datasette on first use.
 #
 # Settings (environment): DURATION seconds per load run (default 30, at most 60),
