@@ -1,0 +1,60 @@
+"""Time a cold search-index build on the imported catalogue, phase by phase.
+
+    .venv/bin/python bench/index_build.py  (env DATABASE_URL, INSTANCE_PATH as for the app)
+
+Deletes INSTANCE_PATH/search-index first, so the build is cold, and prints one
+JSON object: seconds to load the catalogue from the database into a fresh
+process's cache, to build the index (wall clock and this process's CPU time:
+on a shared machine the CPU time is the steadier figure), and the total, which
+is what a fresh `create_app()` spends before it can answer (besides imports).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from directory.config import Settings  # noqa: E402
+from directory.service import Directory  # noqa: E402
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings.from_env()
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    started = time.perf_counter()
+    directory = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+    opened = time.perf_counter()
+    catalogue, version = directory.snapshot()
+    loaded = time.perf_counter()
+    cpu = time.process_time()
+    directory.index.ensure(catalogue, version)  # what create_app() does when it has no index
+    built = time.perf_counter()
+    cpu = time.process_time() - cpu
+    directory.close()
+    print(
+        json.dumps(
+            {
+                "schemes": len(catalogue.schemes),
+                "distinct_rules": len(
+                    {id(r.rule) for s in catalogue.rules.values() for r in s.by_role.values()}
+                ),
+                "open_seconds": round(opened - started, 3),
+                "catalogue_load_seconds": round(loaded - opened, 3),
+                "index_build_seconds": round(built - loaded, 3),
+                "index_build_cpu_seconds": round(cpu, 3),
+                "cold_total_seconds": round(built - started, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
