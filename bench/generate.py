@@ -237,7 +237,7 @@ class Rules:
             (2, {"all": [{"profession": "ahp"}, {"region": rng.choice(nations)}]}),
             (2, {"all": [{"profession": p}, {"any": [{"stage": "student"}, {"member_of": body}]}]}),
             (1, {"all": [{"stage": "student"}, {"level": "4"}]}),
-            (1, {"all": [{"stage": "student"}, {"institution": "ljmu"}, {"profession": "ahp"}]}),
+            (1, {"all": [{"stage": "student"}, {"institution": UNIVERSITY}, {"profession": "ahp"}]}),
             (
                 1,
                 {
@@ -278,6 +278,12 @@ def synthetic_source(note: str) -> dict:
     return {"title": SOURCE_TITLE, "note": note}
 
 
+# The first organisation is a university listing a course, so rules can be local to it
+# (universities and their courses come from organisation records).
+UNIVERSITY = "synthetic-org-001"
+UNIVERSITY_COURSE = {"slug": "synthetic-bsc-physiotherapy", "label": "Synthetic BSc Physiotherapy"}
+
+
 def organisations(rng: random.Random, count: int, vocabulary) -> list[dict]:
     orgs, seen = [], set()
     for i in range(1, count + 1):
@@ -291,6 +297,8 @@ def organisations(rng: random.Random, count: int, vocabulary) -> list[dict]:
         abbr = None
         if abbreviation:
             abbr = "S" + "".join(w[0] for w in discipline.split() if w[0].isupper()) + abbreviation
+        if i == 1:
+            kind = "education"
         orgs.append(
             {
                 "id": f"synthetic-org-{i:03d}",
@@ -303,6 +311,7 @@ def organisations(rng: random.Random, count: int, vocabulary) -> list[dict]:
                     f"benchmarks, with an interest in {discipline.lower()}."
                 ),
                 "sources": [synthetic_source(ORG_NOTE)],
+                **({"programmes": [UNIVERSITY_COURSE]} if i == 1 else {}),
             }
         )
     return orgs

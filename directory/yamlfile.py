@@ -80,15 +80,27 @@ _SAFE_TAGS = {
 }
 
 
+class _AliasFound(Exception):
+    def __init__(self, node: yaml.Node):
+        super().__init__("alias")
+        self.node = node
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.lines: dict[Location, int] = {}
         self.problems: list[Problem] = []
+        self.seen: set[int] = set()
         self.scalars = yaml.SafeLoader("")  # only used to construct plain scalars
 
     def build(self, node: yaml.Node, location: Location) -> Any:
         self.lines[location] = node.start_mark.line + 1
+        if isinstance(node, yaml.CollectionNode | yaml.ScalarNode) and id(node) in self.seen:
+            # The same node twice is an alias (*name): refused before anything is copied,
+            # so an "alias bomb" costs nothing.
+            raise _AliasFound(node)
+        self.seen.add(id(node))
         if node.tag not in _SAFE_TAGS:
             self._fail(node, location, f"the tag {node.tag} is not allowed")
             return None
@@ -128,26 +140,15 @@ class _Builder:
         self.problems.append(Problem(self.file, line, field_name(location), message))
 
 
-class _NoAliasComposer(yaml.SafeLoader):
-    """Refuses anchors/aliases while composing, before any expansion can happen."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "anchors and aliases (*name) are not allowed", event.start_mark
-            )
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(
-                None, None, "anchors and aliases (&name) are not allowed", event.start_mark
-            )
-        return super().compose_node(parent, index)
+# libyaml's composer when available: parsing a 10,000-listing catalogue takes seconds
+# instead of a minute. It keeps an alias as a second reference to the anchored node,
+# without copying anything, so _Builder can refuse it on sight.
+_Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse(text: str, file: str) -> LocatedDocument:
     """Parse one YAML document; raise DataFileError with every problem found."""
-    loader = _NoAliasComposer(text)
+    loader = _Composer(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -162,7 +163,12 @@ def parse(text: str, file: str) -> LocatedDocument:
     if root is None:
         return LocatedDocument(file, None)
     builder = _Builder(file)
-    data = builder.build(root, ())
+    try:
+        data = builder.build(root, ())
+    except _AliasFound as found:
+        line = found.node.start_mark.line + 1
+        message = "not valid YAML: anchors and aliases (&name) are not allowed"
+        raise DataFileError([Problem(file, line, "", message)]) from None
     if builder.problems:
         raise DataFileError(builder.problems)
     return LocatedDocument(file, data, builder.lines)
