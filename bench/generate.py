@@ -237,7 +237,10 @@ class Rules:
             (2, {"all": [{"profession": "ahp"}, {"region": rng.choice(nations)}]}),
             (2, {"all": [{"profession": p}, {"any": [{"stage": "student"}, {"member_of": body}]}]}),
             (1, {"all": [{"stage": "student"}, {"level": "4"}]}),
-            (1, {"all": [{"stage": "student"}, {"institution": UNIVERSITY}, {"profession": "ahp"}]}),
+            (
+                1,
+                {"all": [{"stage": "student"}, {"institution": UNIVERSITY}, {"profession": "ahp"}]},
+            ),
             (
                 1,
                 {
