@@ -9,7 +9,7 @@ queueing. Writes OUT_DIR/inprocess.json (and prints a short version):
   * every query of the mix through `Directory.search()` once (wall clock and
     CPU time: on a shared machine CPU time is the steadier figure), median and
     p90 per kind of query, and the slowest queries split into the phases of
-    `SearchIndex.run` (parse, matching documents, facet counts, the ranked
+    `SearchIndex.run` (plan, matching documents, ranking, facet counts, the
     page) where those methods exist;
   * a cProfile of `Directory.search()` on a few representative queries
     (OUT_DIR/search.prof, for `python -m pstats` or snakeviz; top functions as
@@ -98,24 +98,30 @@ def top(profile: cProfile.Profile, sort: str, limit: int) -> str:
 
 
 def phases(index, query: search.Query) -> dict[str, float] | None:
-    """SearchIndex.run's steps timed one by one (None if search.py has changed shape)."""
+    """SearchIndex.run's steps timed one by one, on cold caches (None if search.py has
+    changed shape)."""
     try:
-        searcher = index.searcher()
-        clock = [time.perf_counter()]
-        parsed = index.parser.parse(index.expand(query.text)) if query.text else None
-        clock.append(time.perf_counter())
-        matched = index._matches(searcher, parsed)
-        clock.append(time.perf_counter())
-        selected = {f: index._docs_for(f, v) for f, v in query.filters.items() if v}
-        final = matched.intersection(*selected.values()) if selected else matched
-        index._facet_counts(matched, selected)
-        clock.append(time.perf_counter())
-        if final:
-            index._page(searcher, parsed, final, query.sort, 0, query.page_size)
-        clock.append(time.perf_counter())
+        index._found_cache.clear()
+        index._postings_cache.clear()
+        with index.searcher() as searcher:
+            clock = [time.perf_counter()]
+            plan = index.plan(query.text) if query.text else None
+            clock.append(time.perf_counter())
+            matched = index._matches(searcher, plan) if plan else index.all_bits
+            clock.append(time.perf_counter())
+            ranking = index._rank(searcher, plan, matched) if plan else index.by_name
+            clock.append(time.perf_counter())
+            selected = {f: index._bits_for(f, v) for f, v in query.filters.items() if v}
+            final = matched
+            for bits in selected.values():
+                final &= bits
+            index._facet_counts(matched, selected)
+            clock.append(time.perf_counter())
+            index._page(ranking, final, 0, query.page_size)
+            clock.append(time.perf_counter())
     except AttributeError:
         return None
-    names = ("parse", "matching_docs", "facet_counts", "ranked_page")
+    names = ("plan", "matching_docs", "ranking", "facet_counts", "page")
     return {name: ms(b - a) for name, a, b in zip(names, clock[:-1], clock[1:], strict=True)}
 
 

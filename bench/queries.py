@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,33 +196,35 @@ def app_url(path: str, query: Search) -> str:
 
 
 def fts_query(text: str, vocabulary) -> str:
-    """The words as an FTS5 query with the same synonym expansion the app uses.
+    """The words as an FTS5 query with the synonyms the app's search knows.
 
-    search.SearchIndex.expand writes `(physio OR physiotherapist OR ...) leadership`,
-    which is also valid FTS5 (implicit AND, OR, quoted phrases), so Datasette gets
-    exactly the alternatives Whoosh gets.
+    A vocabulary phrase becomes its label and synonyms ORed as quoted phrases
+    ("physio" -> ("physio" OR "physiotherapist" OR ...)), other words stay
+    plain, and the parts are ANDed: what the app matches, written for FTS5.
     """
-    from directory.search import SearchIndex
+    from directory.search import SYNONYM_SETS
 
-    class Expander:  # SearchIndex.expand needs only the vocabulary, not an open index
-        _alternatives = SearchIndex._alternatives
-        expand = SearchIndex.expand
-
-    expander = Expander()
-    expander.vocabulary = vocabulary
-    # FTS5 has no implicit AND between parenthesised groups: write it out.
-    parts, depth, quoted, current = [], 0, False, ""
-    for char in expander.expand(text):
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "()":
-            depth += 1 if char == "(" else -1
-        if char == " " and depth == 0 and not quoted:
-            parts.append(current)
-            current = ""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    parts, i = [], 0
+    while i < len(words):
+        for size in range(min(4, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + size])
+            matches = [m for m in vocabulary.synonyms.get(phrase, ()) if m[0] in SYNONYM_SETS]
+            if matches:
+                options = {phrase}
+                for set_name, slug in matches:
+                    term = vocabulary.term(set_name, slug)
+                    options |= {
+                        " ".join(re.findall(r"[a-z0-9]+", w.lower()))
+                        for w in (term.label, *term.synonyms)
+                    }
+                parts.append("(" + " OR ".join(f'"{o}"' for o in sorted(options) if o) + ")")
+                i += size
+                break
         else:
-            current += char
-    return " AND ".join([*parts, current])
+            parts.append(f'"{words[i]}"')
+            i += 1
+    return " AND ".join(parts)
 
 
 def datasette_table_url(query: Search, vocabulary, facets: bool = False) -> str:

@@ -5,11 +5,11 @@
 
 One row per listing in a `schemes` table, from the same database the app
 serves and through the app's own `search.document()`, so both sides search
-the same words: name, provider, summary, keywords (the vocabulary labels and
-synonyms the app indexes, e.g. "physio" for schemes open to physiotherapists)
-and description. `schemes_fts` is an external-content FTS5 table over them
-(porter stemming, like the app's StemmingAnalyzer). Each facet is a JSON array
-column with the app's own facet values, so the filters are the same filters.
+the same words: name, provider, summary, description and labels (the labels
+of the vocabulary terms the listing's rules accept, e.g. "Physiotherapist").
+`schemes_fts` is an external-content FTS5 table over them (porter stemming,
+like the app's StemmingAnalyzer). Each facet is a JSON array column with the
+app's own facet values, so the filters are the same filters.
 
 The metadata file declares two canned queries, ranked by bm25 with the app's
 field weights: `search` (words plus filters) and `browse` (filters only,
@@ -31,8 +31,9 @@ from directory import search  # noqa: E402
 from directory.config import Settings  # noqa: E402
 from directory.service import Directory  # noqa: E402
 
-TEXT_COLUMNS = list(search.TEXT_FIELDS)  # name, provider, summary, keywords, description
-WEIGHTS = ", ".join(str(w) for w in search.TEXT_FIELDS.values())
+# name, provider, summary, description, and the labels of what the listing's rules accept
+TEXT_COLUMNS = [*search.TEXT_FIELDS, "labels"]
+WEIGHTS = ", ".join(str(w) for w in [*search.TEXT_FIELDS.values(), search.LABELS_BOOST])
 FACETS = [
     "profession",
     "member_of",

@@ -6,6 +6,7 @@ out as a mentee?), so a facet can never disagree with the checker. No Flask.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,13 +36,27 @@ def _open_to(question: str) -> Callable:
             return []
         found = []
         for slug in vocabulary.slugs(vocabulary.questions[question].term_set):
-            answers = {question: frozenset({slug})}
-            outcome = rules.Evaluator(vocabulary, answers).outcome(mentee.rule)
+            outcome = _evaluator(vocabulary, question, slug).outcome(mentee.rule)
             if outcome.status is not rules.Status.INELIGIBLE:
                 found.append(slug)
         return found
 
     return values
+
+
+# One evaluator per (vocabulary, question, answer), shared by every listing: rules are
+# interned by the vocabulary's compiler, so listings with the same rule cost one
+# evaluation. Weak keys: a replaced vocabulary takes its evaluators with it.
+_evaluators: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _evaluator(vocabulary: Vocabulary, question: str, slug: str) -> rules.Evaluator:
+    mine = _evaluators.setdefault(vocabulary, {})
+    found = mine.get((question, slug))
+    if found is None:
+        answers = {question: frozenset({slug})}
+        found = mine[(question, slug)] = rules.Evaluator(vocabulary, answers)
+    return found
 
 
 def _memberships(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:

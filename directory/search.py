@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -25,19 +26,23 @@ import shutil
 import threading
 import time
 import uuid
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markupsafe import escape
 from whoosh import index as whoosh_index
-from whoosh import qparser
-from whoosh import query as whoosh_query
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import HtmlFormatter, WholeFragmenter
+from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
+from whoosh.scoring import bm25
 from whoosh.searching import Searcher
-from whoosh.spelling import ListCorrector, MultiCorrector
+from whoosh.spelling import ListCorrector
+from whoosh.util.numeric import byte_to_length
 
 from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
@@ -45,29 +50,136 @@ from directory.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1  # bump when the schema or document shape changes: forces a rebuild
-TEXT_FIELDS = {"name": 4.0, "provider": 3.0, "summary": 2.0, "keywords": 1.5, "description": 1.0}
-# Vocabulary whose synonyms expand a query: "physio" also finds "physiotherapist".
+SCHEMA_VERSION = 2  # bump when the schema or document shape changes: forces a rebuild
+# Word-search fields and how much a match in each counts (name > provider > summary > description).
+TEXT_FIELDS = {"name": 4.0, "provider": 3.0, "summary": 2.0, "description": 1.0}
+TERMS_BOOST = 4.0  # a listing that is about a vocabulary term ("physio" -> physiotherapist)
+# The labels of what a listing's rules accept: "leadership" finds a scheme for members
+# of the "Student Leadership Programme", as a word said in passing would.
+LABELS_BOOST = 1.5
+# Vocabulary whose words people search with: "physio", "SALT", "radiography students".
 SYNONYM_SETS = ("professions", "memberships", "mentoring_types", "stages", "provider_kinds")
 PAGE_SIZE = 10
 INCREMENTAL_LIMIT = 500  # more changed listings than this: rebuild aside instead
 SORTS = ("relevance", "name")
+WORD = re.compile(r"[a-z0-9&]+(?:['’-][a-z0-9]+)*")
+STEMMED = StemmingAnalyzer()  # as the text fields index words
+MENTION_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+# Whoosh's BM25F defaults, and its one-byte field lengths decoded once.
+BM25_B, BM25_K1 = 0.75, 1.2
+LENGTHS = [byte_to_length(b) for b in range(256)]
+# Per index snapshot and process: the words' listings and scores, and whole results.
+POSTINGS_CACHE_SIZE = 512  # at most ~80 kB each at 10,000 listings
+FOUND_CACHE_SIZE = 256  # at most ~40 kB each
+# "physio" also finds listings whose rules accept physiotherapists: the facet fields hold that.
+FACETS_BY_TERM_SET = {
+    set_name: [f.id for f in facet_defs.FACETS if f.term_set == set_name]
+    for set_name in SYNONYM_SETS
+}
 
 
 def make_schema() -> Schema:
     # Only whoosh's own analyzers: the schema is pickled into the index.
-    stemmed = StemmingAnalyzer()
     fields = {
         "id": ID(stored=True, unique=True, sortable=True),
         "fingerprint": ID(stored=True, sortable=True),
         "name_sort": ID(sortable=True),
-        "spelling": TEXT(analyzer=StandardAnalyzer(), spelling=True),  # unstemmed words
-        **{name: TEXT(analyzer=stemmed, stored=True) for name in TEXT_FIELDS if name != "keywords"},
-        "keywords": TEXT(analyzer=stemmed),
+        # Vocabulary terms a listing's own words mention, as "set:slug" ("SALT" finds
+        # "speech and language therapists"). What its rules accept is in the facet fields.
+        "terms": KEYWORD(commas=True, lowercase=False, scorable=True),
+        # Unstemmed words of the short texts, for "did you mean".
+        "spelling": TEXT(analyzer=StandardAnalyzer(), spelling=True),
+        "name": TEXT(analyzer=StemmingAnalyzer(), stored=True, phrase=False),
+        "summary": TEXT(analyzer=StemmingAnalyzer(), stored=True, phrase=False),
+        "provider": TEXT(analyzer=StemmingAnalyzer(), phrase=False),
+        "description": TEXT(analyzer=StemmingAnalyzer(), phrase=False),
+        "labels": TEXT(analyzer=StemmingAnalyzer(), phrase=False),
     }
     for facet in facet_defs.FACETS:
         fields[facet.id] = KEYWORD(commas=True, stored=False, lowercase=False)
     return Schema(**fields)
+
+
+def tokens(text: str) -> list[str]:
+    """Words as the index sees them: lower case and stemmed, stop words kept.
+
+    Stop words stay so that phrases keep their shape: "pharmacists and AHPs"
+    must not read as the term "pharmacist (not an AHP)". Anything but words
+    ("physio*", "AND") is read as plain text.
+    """
+    words = " ".join(WORD.findall(text.lower()))
+    return [token.text for token in MENTION_ANALYZER(words)]
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    """The vocabulary's searchable phrases, stemmed: (word, ...) -> [(term set, slug)]."""
+
+    matches: dict[tuple[str, ...], list[tuple[str, str]]]
+    first_words: frozenset[str]  # most words start no phrase: one set lookup says so
+    longest: int
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases(vocabulary: Vocabulary) -> _Phrases:
+    found: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for phrase, matches in vocabulary.synonyms.items():
+        key = tuple(tokens(phrase))
+        for match in matches:
+            if key and match[0] in SYNONYM_SETS and match not in found.get(key, ()):
+                found.setdefault(key, []).append(match)
+    return _Phrases(found, frozenset(k[0] for k in found), max(map(len, found), default=1))
+
+
+def vocabulary_mentions(vocabulary: Vocabulary, words: list[str]):
+    """Walk stemmed words, finding vocabulary phrases (longest first): yields (words, matches).
+
+    `matches` lists the (term set, slug) pairs a phrase names, or is empty for a
+    plain word. Queries and listings are read the same way, so "SALT" in a query
+    finds a listing whose text says "speech and language therapists".
+    """
+    phrases = _phrases(vocabulary)
+    i = 0
+    while i < len(words):
+        size, matches = _longest_phrase(phrases, words, i)
+        yield words[i : i + size], matches
+        i += size
+
+
+def _longest_phrase(phrases: _Phrases, words: list[str], i: int) -> tuple[int, list]:
+    """How many words from words[i] form the longest vocabulary phrase, and what it names."""
+    if words[i] in phrases.first_words:
+        for size in range(min(phrases.longest, len(words) - i), 0, -1):
+            matches = phrases.matches.get(tuple(words[i : i + size]))
+            if matches:
+                return size, matches
+    return 1, []
+
+
+def _mentioned_terms(vocabulary: Vocabulary, text: dict[str, str]) -> list[str]:
+    """The terms each text field mentions, each repeated as often as that field weighs.
+
+    So a listing whose name says "speech and language therapy" outranks one
+    that mentions it in passing in its description.
+    """
+    repeated = []
+    for field_name, weight in TEXT_FIELDS.items():
+        mentioned = {
+            f"{set_name}:{slug}"
+            for _, matches in vocabulary_mentions(vocabulary, tokens(text[field_name]))
+            for set_name, slug in matches
+        }
+        repeated += sorted(mentioned) * int(weight)
+    return repeated
+
+
+def _labels(vocabulary: Vocabulary, facet_values: dict[str, list[str]]) -> list[str]:
+    labels = []
+    for facet in facet_defs.FACETS:
+        if facet.term_set in SYNONYM_SETS:
+            terms = (vocabulary.find(facet.term_set, v) for v in facet_values[facet.id])
+            labels += [term.label for term in terms if term is not None]
+    return labels
 
 
 def document(scheme: Scheme, catalogue: Catalogue) -> dict[str, str]:
@@ -75,26 +187,20 @@ def document(scheme: Scheme, catalogue: Catalogue) -> dict[str, str]:
     vocabulary = catalogue.vocabulary
     org = catalogue.organisations[scheme.provider]
     values = facet_defs.scheme_facets(scheme, catalogue)
-    # Keywords let "radiography students" find schemes open to radiography students.
-    keywords = []
-    for facet in facet_defs.FACETS:
-        for value in values[facet.id]:
-            term = vocabulary.find(facet.term_set, value)
-            if term is not None and facet.term_set in SYNONYM_SETS:
-                keywords += [term.label, *term.synonyms]
     provider = " ".join(filter(None, [org.name, org.abbreviation]))
     text = {
         "name": scheme.name,
         "provider": provider,
         "summary": scheme.summary,
         "description": scheme.description,
-        "keywords": " ".join(keywords),
     }
     return {
         "id": scheme.id,
         "fingerprint": catalogue.fingerprint(scheme.id),
         "name_sort": scheme.name.lower(),
-        "spelling": " ".join(text.values()),
+        "terms": ",".join(_mentioned_terms(vocabulary, text)),
+        "spelling": " ".join((scheme.name, provider, scheme.summary)),
+        "labels": " ".join(_labels(vocabulary, values)),
         **text,
         **{facet_id: ",".join(vals) for facet_id, vals in values.items()},
     }
@@ -145,7 +251,7 @@ class IndexStore:
         path = self.root / f"v{version}-{uuid.uuid4().hex[:8]}"
         path.mkdir(parents=True)
         ix = whoosh_index.create_in(str(path), make_schema())
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=512)  # enough to sort 10,000 listings in memory
         for scheme in sorted(catalogue.schemes.values(), key=lambda s: s.id):
             writer.add_document(**document(scheme, catalogue))
         writer.commit()
@@ -232,7 +338,11 @@ class Results:
 
 
 class SearchIndex:
-    """One opened index snapshot, with facet sets precomputed for fast counting."""
+    """One opened index snapshot, with facet bitmaps precomputed for fast counting.
+
+    Sets of listings are Python integers used as bitmaps (bit n = document n):
+    intersecting and counting them is fast C arithmetic even at 10,000 listings.
+    """
 
     def __init__(self, path: Path, vocabulary: Vocabulary):
         try:
@@ -242,6 +352,7 @@ class SearchIndex:
             # Pin one generation: every searcher of this snapshot reads exactly what
             # the tables below were built from, even if the index is updated meanwhile.
             self._toc = self.ix._read_toc()
+            self.schema = self._toc.schema  # FileIndex.schema would re-read the TOC each time
             self.meta = json.loads((path / "meta.json").read_text())
             self._load_structures()
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
@@ -251,17 +362,11 @@ class SearchIndex:
         self.path = path
         self.version = self.meta["catalogue_version"]
         self.vocabulary = vocabulary
-        self.parser = qparser.MultifieldParser(
-            list(TEXT_FIELDS), self.ix.schema, fieldboosts=TEXT_FIELDS, group=qparser.AndGroup
-        )
-        self.relaxed_parser = qparser.MultifieldParser(
-            list(TEXT_FIELDS),
-            self.ix.schema,
-            fieldboosts=TEXT_FIELDS,
-            group=qparser.OrGroup.factory(0.9),
-        )
-        for parser in (self.parser, self.relaxed_parser):
-            parser.remove_plugin_class(qparser.WildcardPlugin)  # "physio*" is not for users
+        self._corrector: ListCorrector | None = None
+        self._lock = threading.Lock()  # for the caches: one snapshot serves many threads
+        self._found_cache: OrderedDict[str, Found] = OrderedDict()
+        self._postings_cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._length_cache: dict[tuple[int, str], bytes] = {}
 
     def _new_searcher(self) -> Searcher:
         toc = self._toc
@@ -271,24 +376,48 @@ class SearchIndex:
     def _load_structures(self) -> None:
         with self._new_searcher() as searcher:
             reader = searcher.reader()
-            ids = reader.column_reader("id")
-            fingerprints = reader.column_reader("fingerprint")
-            names = reader.column_reader("name_sort")
             live = list(reader.all_doc_ids())
+            self.size = (max(live) + 1) if live else 0
+            ids = reader.column_reader("id") if live else {}
+            names = reader.column_reader("name_sort") if live else {}
+            fingerprints = reader.column_reader("fingerprint") if live else {}
             self.ids = {docnum: ids[docnum] for docnum in live}
             self.docnums = {scheme_id: docnum for docnum, scheme_id in self.ids.items()}
             self.fingerprints = {ids[docnum]: fingerprints[docnum] for docnum in live}
             self.by_name = sorted(live, key=lambda d: (names[d], ids[d]))
-            self.all_docs = frozenset(live)
-            self.facet_docs: dict[str, dict[str, frozenset[int]]] = {}
+            self.name_rank = [0] * self.size
+            for rank, docnum in enumerate(self.by_name):
+                self.name_rank[docnum] = rank
+            self.all_bits = self._bits(live)
+            self.facet_bits: dict[str, dict[str, int]] = {}
             for facet in facet_defs.FACETS:
                 values = {}
-                for raw in reader.lexicon(facet.id):
+                for raw in reader.lexicon(facet.id) if live else ():
                     value = raw.decode() if isinstance(raw, bytes) else raw
-                    docs = frozenset(reader.postings(facet.id, raw).all_ids()) & self.all_docs
-                    if docs:
-                        values[value] = docs
-                self.facet_docs[facet.id] = values
+                    bits = self._bits(reader.postings(facet.id, raw).all_ids()) & self.all_bits
+                    if bits:
+                        values[value] = bits
+                self.facet_bits[facet.id] = values
+            self.spelling_words = (
+                {(w.decode() if isinstance(w, bytes) else w) for w in reader.lexicon("spelling")}
+                if live
+                else set()
+            )
+
+    def _bits(self, docnums: Iterable[int]) -> int:
+        """A bitmap of document numbers (built in a bytearray: one big int at the end)."""
+        buffer = bytearray((self.size + 7) // 8)
+        for docnum in docnums:
+            buffer[docnum >> 3] |= 1 << (docnum & 7)
+        return int.from_bytes(buffer, "little")
+
+    def _docnums(self, bits: int) -> Iterator[int]:
+        """The document numbers in a bitmap, in order."""
+        for index, byte in enumerate(bits.to_bytes((self.size + 7) // 8, "little")):
+            while byte:
+                low = byte & -byte
+                yield index * 8 + low.bit_length() - 1
+                byte ^= low
 
     def searcher(self) -> Searcher:
         """A new searcher on this snapshot, for one search: use it in a `with` block.
@@ -301,171 +430,316 @@ class SearchIndex:
     def close(self) -> None:
         self.ix.close()
 
+    def _lengths(self, leaf_number: int, leaf, field_name: str) -> bytes:
+        key = (leaf_number, field_name)
+        if key not in self._length_cache:
+            self._length_cache[key] = _leaf_lengths(leaf, field_name)
+        return self._length_cache[key]
+
     # The query ---------------------------------------------------------------------------
 
-    def expand(self, text: str) -> str:
-        """The user's words as a Whoosh query, synonyms ORed in, syntax characters removed."""
-        words = WORD.findall(text.lower())
-        parts, i = [], 0
-        while i < len(words):
-            for size in (4, 3, 2, 1):  # longest synonym phrase first ("speech and language")
-                phrase = " ".join(words[i : i + size])
-                matches = [
-                    m for m in self.vocabulary.synonyms.get(phrase, []) if m[0] in SYNONYM_SETS
-                ]
-                if len(words[i : i + size]) == size and matches:
-                    parts.append(self._alternatives(phrase, matches))
-                    i += size
-                    break
-            else:
-                parts.append(_quote(words[i]))
-                i += 1
-        return " ".join(parts)
+    def plan(self, text: str, every_word: bool = True) -> Plan | None:
+        """The user's words as parts to match, and the stemmed words to highlight.
 
-    def _alternatives(self, phrase: str, matches: list[tuple[str, str]]) -> str:
-        options = {phrase}
+        A vocabulary phrase ("physio", "speech and language therapist") becomes its
+        term: listings whose words mention it, whose rules accept it, or whose name
+        or summary has one of its one-word names. Any other word is looked for,
+        stemmed, in every text field. With `every_word` each part must match (the
+        default); without, the more parts a listing matches the better.
+        """
+        parts, highlight = [], set()
+        for words, matches in vocabulary_mentions(self.vocabulary, tokens(text)):
+            if matches:
+                part, stems = self._vocabulary_part(matches)
+            elif words[0] in STOP_WORDS:  # "and", "for": not in the text fields
+                continue
+            else:
+                stems = {words[0]}
+                part = tuple(
+                    Alternative(f, words[0], boost)
+                    for f, boost in (*TEXT_FIELDS.items(), ("labels", LABELS_BOOST))
+                )
+            parts.append(part)
+            highlight |= stems
+        return Plan(tuple(parts), every_word, frozenset(highlight)) if parts else None
+
+    def _vocabulary_part(self, matches) -> tuple[tuple[Alternative, ...], set[str]]:
+        stems: set[str] = set()
+        options: list[Alternative] = []
         for set_name, slug in matches:
+            options.append(Alternative("terms", f"{set_name}:{slug}", TERMS_BOOST))
+            options += [Alternative(facet_id, slug) for facet_id in FACETS_BY_TERM_SET[set_name]]
             term = self.vocabulary.term(set_name, slug)
-            options |= {
-                PUNCTUATION.sub(" ", w).strip().lower() for w in (term.label, *term.synonyms)
-            }
-        return "(" + " OR ".join(_quote(o) for o in sorted(options) if o) + ")"
+            for word in (term.label, *term.synonyms):
+                if " " not in word.strip():  # single words only: "therapist" alone would mislead
+                    stems |= _stems(word)
+        for stem in sorted(stems):
+            options += [Alternative(f, stem, TEXT_FIELDS[f]) for f in ("name", "summary")]
+        return tuple(options), stems
 
     def run(self, query: Query) -> Results:
         """Search, filter, count facets and fetch one page: every search state in one call."""
         with self.searcher() as searcher:
-            return self._run(searcher, query)
+            found = self._found(searcher, query.text.strip())
+            matched = found.matched
+            if query.within is not None:
+                matched &= self._bits(self.docnums[i] for i in query.within if i in self.docnums)
+            selected = {f: self._bits_for(f, vals) for f, vals in query.filters.items() if vals}
+            final = matched
+            for bits in selected.values():
+                final &= bits
+            counts = self._facet_counts(matched, selected)
+            total = final.bit_count()
+            pages = max(1, -(-total // query.page_size))
+            page = min(max(1, query.page), pages)
+            order = self.by_name if query.sort == "name" or not found.plan else found.ranking
+            docnums = self._page(order, final, (page - 1) * query.page_size, query.page_size)
+            hits = [self._hit(searcher, found.highlight, docnum) for docnum in docnums]
+        return Results(
+            hits, total, counts, page, pages, found.suggestion, found.corrected, found.relaxed
+        )
 
-    def _run(self, searcher: Searcher, query: Query) -> Results:
-        text = query.text.strip()
-        suggestion = None
-        corrected = relaxed = False
-        parsed = self.parser.parse(self.expand(text)) if text else None
-        matched = self._matches(searcher, parsed)
-        if text and not matched:
-            suggestion = self._suggest(searcher, text)
+    def _found(self, searcher: Searcher, text: str) -> Found:
+        """What the words match, ranked: kept for the next search with the same words.
+
+        Paging, filtering and re-sorting reuse it, so only new words cost a search.
+        """
+        with self._lock:
+            found = self._found_cache.get(text)
+            if found is not None:
+                self._found_cache.move_to_end(text)
+                return found
+        found = self._search(searcher, text)
+        with self._lock:
+            self._found_cache[text] = found
+            while len(self._found_cache) > FOUND_CACHE_SIZE:
+                self._found_cache.popitem(last=False)
+        return found
+
+    def _search(self, searcher: Searcher, text: str) -> Found:
+        if not text:
+            return Found(None, self.all_bits, (), frozenset())
+        plan = self.plan(text)
+        matched = self._matches(searcher, plan)
+        suggestion, corrected, relaxed = None, False, False
+        if not matched:
+            suggestion = self.suggest(text)
             if suggestion:
-                parsed = self.parser.parse(self.expand(suggestion))
-                matched = self._matches(searcher, parsed)
+                plan = self.plan(suggestion)
+                matched = self._matches(searcher, plan)
                 corrected = bool(matched)
             if not matched:
-                parsed = self.relaxed_parser.parse(self.expand(suggestion or text))
-                matched = self._matches(searcher, parsed)
+                plan = self.plan(suggestion or text, every_word=False)
+                matched = self._matches(searcher, plan)
                 relaxed = bool(matched)
-        if query.within is not None:
-            matched &= {self.docnums[i] for i in query.within if i in self.docnums}
-        selected = {f: self._docs_for(f, values) for f, values in query.filters.items() if values}
-        final = matched.intersection(*selected.values()) if selected else matched
-        counts = self._facet_counts(matched, selected)
-        pages = max(1, -(-len(final) // query.page_size))
-        page = min(max(1, query.page), pages)
-        start = (page - 1) * query.page_size
-        hits = self._page(searcher, parsed, final, query.sort, start, query.page_size)
-        return Results(hits, len(final), counts, page, pages, suggestion, corrected, relaxed)
+        ranking = self._rank(searcher, plan, matched) if matched else ()
+        highlight = plan.highlight if plan else frozenset()
+        return Found(plan, matched, ranking, highlight, suggestion, corrected, relaxed)
 
-    def _matches(self, searcher, parsed) -> set[int]:
-        if parsed is None:
-            return set(self.all_docs)
-        return set(searcher.docs_for_query(parsed)) & self.all_docs
+    def _matches(self, searcher: Searcher, plan: Plan | None) -> int:
+        """The bitmap of listings the plan matches: every part, or any with `every_word` off."""
+        if plan is None:
+            return 0
+        matched = self.all_bits if plan.every_word else 0
+        for part in plan.parts:
+            bits = 0
+            for alternative in part:
+                bits |= self._postings(searcher, alternative).bits
+            matched = (matched & bits) if plan.every_word else (matched | bits)
+        return matched & self.all_bits
 
-    def _docs_for(self, facet_id: str, values: list[str]) -> frozenset[int]:
-        known = self.facet_docs.get(facet_id, {})
-        return frozenset().union(*(known.get(v, frozenset()) for v in values))
+    def _rank(self, searcher: Searcher, plan: Plan, matched: int) -> array:
+        """The matched listings, best first: each alternative found adds its BM25F score.
 
-    def _facet_counts(self, matched: set[int], selected: dict[str, frozenset[int]]):
+        Ties go by name, so equal listings come in the order people scan for.
+        """
+        totals = [0.0] * self.size
+        for part in plan.parts:
+            for alternative in part:
+                postings = self._postings(searcher, alternative)
+                boost = alternative.boost
+                for docnum, score in zip(postings.docnums, postings.scores, strict=True):
+                    totals[docnum] += boost * score
+        name_rank = self.name_rank
+        ranked = sorted(self._docnums(matched), key=lambda d: (-totals[d], name_rank[d]))
+        return array("I", ranked)
+
+    def _postings(self, searcher: Searcher, alternative: Alternative) -> Postings:
+        """A word's listings and scores in one field, read once per snapshot (most recent kept)."""
+        key = (alternative.field, alternative.text)
+        with self._lock:
+            postings = self._postings_cache.get(key)
+            if postings is not None:
+                self._postings_cache.move_to_end(key)
+                return postings
+        postings = read_postings(searcher, *key, self._lengths)
+        postings = Postings(self._bits(postings[0]), *postings)
+        with self._lock:
+            self._postings_cache[key] = postings
+            while len(self._postings_cache) > POSTINGS_CACHE_SIZE:
+                self._postings_cache.popitem(last=False)
+        return postings
+
+    def _bits_for(self, facet_id: str, values: list[str]) -> int:
+        known = self.facet_bits.get(facet_id, {})
+        bits = 0
+        for value in values:
+            bits |= known.get(value, 0)
+        return bits
+
+    def _facet_counts(self, matched: int, selected: dict[str, int]) -> dict[str, dict[str, int]]:
         """Counts per value, each facet counted under every filter but its own.
 
         So choosing "Physiotherapist" still shows how many listings "Dietitian"
         would give: values within a facet combine with OR, facets with AND.
         """
         counts = {}
-        for facet_id, values in self.facet_docs.items():
-            others = [docs for f, docs in selected.items() if f != facet_id]
-            base = matched.intersection(*others) if others else matched
-            counts[facet_id] = {value: len(base & docs) for value, docs in values.items()}
+        for facet_id, values in self.facet_bits.items():
+            base = matched
+            for other, bits in selected.items():
+                if other != facet_id:
+                    base &= bits
+            counts[facet_id] = {value: (base & bits).bit_count() for value, bits in values.items()}
         return counts
 
-    def _page(self, searcher, parsed, final: set[int], sort: str, start: int, size: int):
-        if not final:  # whoosh reads an empty filter as "no filter"
+    def _page(self, order, final: int, start: int, size: int) -> list[int]:
+        """Listings start..start+size of `order` that are in `final`."""
+        if not final:
             return []
-        if parsed is None or sort == "name":
-            ordered = [d for d in self.by_name if d in final][start : start + size]
-            results = None
-        else:
-            results = searcher.search(parsed, limit=start + size, filter=final, terms=True)
-            ordered = [hit.docnum for hit in results[start : start + size]]
-        return [self._hit(searcher, parsed, docnum) for docnum in ordered]
+        found, wanted = [], start + size
+        flags = final.to_bytes((self.size + 7) // 8, "little")
+        for docnum in order:
+            if flags[docnum >> 3] >> (docnum & 7) & 1:
+                found.append(docnum)
+                if len(found) == wanted:
+                    break
+        return found[start:]
 
-    def _hit(self, searcher, parsed, docnum: int) -> Hit:
+    def _hit(self, searcher: Searcher, highlight: frozenset[str], docnum: int) -> Hit:
         stored = searcher.stored_fields(docnum)
-        name = _highlight(parsed, stored["name"], "name", self.ix.schema, WholeFragmenter())
-        summary = _highlight(
-            parsed, stored["summary"], "summary", self.ix.schema, WholeFragmenter()
-        )
+        name = _highlight(highlight, stored["name"], self.schema["name"].analyzer)
+        summary = _highlight(highlight, stored["summary"], self.schema["summary"].analyzer)
         return Hit(stored["id"], name, summary)
 
     def suggest(self, text: str) -> str | None:
         """A corrected spelling of the query, from the index's words and the vocabulary's."""
-        with self.searcher() as searcher:
-            return self._suggest(searcher, text)
-
-    def _suggest(self, searcher: Searcher, text: str) -> str | None:
-        corrector = MultiCorrector(
-            [searcher.corrector("spelling"), ListCorrector(sorted(self._vocabulary_words()))],
-            op=max,
-        )
+        if self._corrector is None:
+            words = self.spelling_words | {
+                w for phrase in self.vocabulary.synonyms for w in WORD.findall(phrase)
+            }
+            self._corrector = ListCorrector(sorted(words))
         words = WORD.findall(text.lower())
         fixed = []
         for word in words:
-            known = self.vocabulary.synonyms.get(word) or searcher.reader().doc_frequency(
-                "spelling", word
-            )
-            suggestions = (
-                [] if known or len(word) < 3 else corrector.suggest(word, limit=1, maxdist=2)
-            )
+            known = word in self.vocabulary.synonyms or word in self.spelling_words or len(word) < 3
+            suggestions = [] if known else self._corrector.suggest(word, limit=1, maxdist=2)
             fixed.append(suggestions[0] if suggestions else word)
         return " ".join(fixed) if fixed != words else None
 
-    def _vocabulary_words(self) -> set[str]:
-        return {w for phrase in self.vocabulary.synonyms for w in WORD.findall(phrase)}
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a part of the query can match: `text` in `field`, its score times `boost`."""
+
+    field: str
+    text: str
+    boost: float = 1.0
 
 
-WORD = re.compile(r"[a-z0-9&]+(?:['’-][a-z0-9]+)*")
-PUNCTUATION = re.compile(r"[()\[\]{}:\"^~*?!+]")
+@dataclass(frozen=True)
+class Plan:
+    parts: tuple[tuple[Alternative, ...], ...]  # each part matches if any alternative does
+    every_word: bool
+    highlight: frozenset[str]
 
 
-def _quote(text: str) -> str:
-    text = text.replace('"', " ").strip()
-    return f'"{text}"' if (" " in text or not text.isalnum()) else text
+@dataclass(frozen=True)
+class Found:
+    plan: Plan | None
+    matched: int
+    ranking: array | tuple  # docnums, best first
+    highlight: frozenset[str]
+    suggestion: str | None = None
+    corrected: bool = False
+    relaxed: bool = False
 
 
-def _highlight(parsed, text: str, field_name: str, schema, fragmenter) -> str:
+@dataclass(frozen=True)
+class Postings:
+    bits: int
+    docnums: list[int]
+    scores: list[float]
+
+
+def read_postings(searcher: Searcher, field_name: str, text: str, lengths) -> tuple[list, list]:
+    """Every document with `text` in `field_name`, and its BM25F score for it.
+
+    Unscored fields (the facets) score 1 per document. Read straight from the
+    posting blocks: Whoosh's matchers cost several times more per posting, and
+    a common word is in nearly every listing.
+    """
+    reader = searcher.reader()
+    scorable = searcher.schema[field_name].scorable
+    if scorable:
+        idf = searcher.idf(field_name, text)
+        average = searcher.avg_field_length(field_name) or 1
+    docnums, scores = [], []
+    for number, (leaf, offset) in enumerate(reader.leaf_readers()):
+        if (field_name, text) not in leaf:
+            continue
+        ids, weights = _leaf_postings(leaf.postings(field_name, text))
+        docnums += [offset + i for i in ids]
+        if not scorable:
+            scores += [1.0] * len(ids)
+            continue
+        doc_lengths = lengths(number, leaf, field_name)
+        scores += [
+            bm25(idf, weight, LENGTHS[doc_lengths[i]], average, BM25_B, BM25_K1)
+            for i, weight in zip(ids, weights, strict=True)
+        ]
+    return docnums, scores
+
+
+def _leaf_postings(matcher) -> tuple[list[int], list[float]]:
+    """One segment's document numbers and term frequencies for a term."""
+    ids, weights = [], []
+    if isinstance(matcher, W3LeafMatcher):  # whole blocks at a time
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids += matcher._ids
+            weights += matcher._weights
+            matcher._next_block()
+        return ids, weights
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def _leaf_lengths(leaf, field_name: str) -> bytes:
+    """Each document's length in a field, as the one byte Whoosh stores it in."""
+    column = leaf._perdoc._cached_reader(_lenfield(field_name), LENGTHS_COLUMN)
+    if column is None:
+        return bytes(leaf.doc_count_all())
+    return column._dbfile.get(column._basepos, column._count)
+
+
+@functools.lru_cache(maxsize=4096)
+def _stems(word: str) -> frozenset[str]:
+    """A word as the text fields index it: lower case, stemmed, without stop words."""
+    return frozenset(token.text for token in STEMMED(word))
+
+
+def _highlight(words: frozenset[str], text: str, analyzer) -> str:
     """The text with matched words in <mark>, HTML-escaped; plain escaped text if none."""
-    from markupsafe import escape
-    from whoosh.highlight import highlight
-
-    words = _single_terms(parsed, field_name) if parsed is not None else set()
     if not words:
         return str(escape(text))
     formatter = HtmlFormatter(tagname="mark", between=" … ")
     formatter.template = "<%(tag)s>%(t)s</%(tag)s>"  # no classes: styled by the element
-    analyzer = schema[field_name].analyzer
-    marked = highlight(text, words, analyzer, fragmenter, formatter, top=1)
+    marked = highlight(text, words, analyzer, WholeFragmenter(), formatter, top=1)
     return marked or str(escape(text))
-
-
-def _single_terms(query, field_name: str) -> set[str]:
-    """The query's single-word terms in one field. Words of a phrase ("physical
-    therapist") are left out: marking "therapist" alone would mislead."""
-    if isinstance(query, whoosh_query.Phrase):
-        return set()
-    if isinstance(query, whoosh_query.Term):
-        text = query.text.decode() if isinstance(query.text, bytes) else query.text
-        return {text} if query.fieldname == field_name else set()
-    found: set[str] = set()
-    for child in query.children():
-        found |= _single_terms(child, field_name)
-    return found
 
 
 # Keeping the index current --------------------------------------------------------------------
@@ -658,8 +932,6 @@ def scan(catalogue: Catalogue, query: Query) -> Results:
     pages = max(1, -(-len(found) // query.page_size))
     page = min(max(1, query.page), pages)
     start = (page - 1) * query.page_size
-    from markupsafe import escape
-
     hits = [
         Hit(s.id, str(escape(s.name)), str(escape(s.summary)))
         for s in found[start : start + query.page_size]
