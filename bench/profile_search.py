@@ -203,14 +203,24 @@ def main() -> None:
             rules.decide_all(vocabulary, answers, everything)
         cpu = (time.process_time() - cpu) / 10
         decisions = rules.decide_all(vocabulary, answers, everything)
+        groups = catalogue.rule_groups
+        kept = timed(lambda a=answers, g=groups: rules.not_ruled_out(vocabulary, a, g), 10)
         url = "/api/v1/schemes?" + urlencode([("my_" + k, v) for k, vs in raw.items() for v in vs])
         client.get(url)
+        eligibility_url = "/api/v1/eligibility?" + urlencode(
+            [(k, v) for k, vs in raw.items() for v in vs]
+        )
         decide[name] = {
             "decide_all": summary(times),
             "decide_all_cpu_ms_mean": ms(cpu),
+            "not_ruled_out": summary(kept),
             "schemes": len(decisions),
             "outcomes": {s.value: sum(d.status is s for d in decisions) for s in rules.Status},
             "search_as_me_api": {"url": url, **summary(timed(lambda u=url: client.get(u), 5))},
+            "eligibility_api": {
+                "url": eligibility_url,
+                **summary(timed(lambda u=eligibility_url: client.get(u), 5)),
+            },
         }
     report["decide_all"] = decide
     answers = rules.parse_answers(vocabulary, PEOPLE["not sure of anything"])
@@ -228,6 +238,10 @@ def main() -> None:
         },
         "api_no_parameters_in_process": report["api_no_parameters_in_process"],
         "decide_all_median_ms": {k: v["decide_all"]["median_ms"] for k, v in decide.items()},
+        "not_ruled_out_median_ms": {k: v["not_ruled_out"]["median_ms"] for k, v in decide.items()},
+        "eligibility_api_median_ms": {
+            k: v["eligibility_api"]["median_ms"] for k, v in decide.items()
+        },
         "search_as_me_api_median_ms": {
             k: v["search_as_me_api"]["median_ms"] for k, v in decide.items()
         },

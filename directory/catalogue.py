@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -141,6 +142,11 @@ class Catalogue:
     rules: dict[str, rules.SchemeRules] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)  # record id -> content hash, if known
     vocabulary: Vocabulary | None = None  # the vocabulary with this catalogue's courses added
+
+    @cached_property
+    def rule_groups(self) -> rules.RuleGroups:
+        """The compiled rules grouped for `rules.not_ruled_out` (computed once per catalogue)."""
+        return rules.group_by_rule(self.rules.values())
 
     def fingerprint(self, scheme_id: str) -> str:
         """Changes whenever anything shown for a listing changes, its provider included."""

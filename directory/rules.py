@@ -260,6 +260,7 @@ class Evaluator:
         self.vocabulary = vocabulary
         self.answers = answers
         self._memo: dict[int, Outcome] = {}
+        self.worded: dict[tuple, Outcome] = {}  # see _role_outcome
 
     def outcome(self, node: Rule) -> Outcome:
         found = self._memo.get(id(node))
@@ -351,7 +352,7 @@ class RoleRule:
     also_check: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     scheme_id: str
     status: Status
@@ -374,31 +375,46 @@ _ORDER = {Status.ELIGIBLE: 0, Status.POSSIBLE: 1, Status.INELIGIBLE: 2}
 
 def decide(evaluator: Evaluator, scheme: SchemeRules) -> Decision:
     """The decision for one scheme in the role the person chose (or any role, if unsure)."""
-    roles = evaluator.answers.get("role")
-    if roles is None:
-        decisions = [
-            _decide_role(evaluator, scheme, role, labelled=True)
-            for role in evaluator.vocabulary.slugs("roles")
-        ]
-        return min(decisions, key=lambda d: _ORDER[d.status])
-    (role,) = roles
-    return _decide_role(evaluator, scheme, role, labelled=False)
+    chosen = evaluator.answers.get("role")
+    if chosen is not None:
+        (role,) = chosen
+        outcome = _role_outcome(evaluator, scheme, role, labelled=False)
+    else:
+        roles = evaluator.vocabulary.slugs("roles")
+        outcomes = [(_role_outcome(evaluator, scheme, r, labelled=True), r) for r in roles]
+        outcome, role = min(outcomes, key=lambda pair: _ORDER[pair[0].status])
+    role_rule = scheme.by_role.get(role)
+    also = role_rule.also_check if role_rule and outcome.status is not Status.INELIGIBLE else ()
+    return Decision(scheme.scheme_id, outcome.status, outcome.reasons, outcome.needs, also, role)
 
 
-def _decide_role(evaluator: Evaluator, scheme: SchemeRules, role: str, labelled: bool) -> Decision:
+def _role_outcome(evaluator: Evaluator, scheme: SchemeRules, role: str, labelled: bool) -> Outcome:
+    """A scheme's outcome in one role, worded once per distinct rule (schemes share rules)."""
+    role_rule = scheme.by_role.get(role)
+    key = (role, labelled, id(role_rule.rule) if role_rule else tuple(scheme.by_role))
+    found = evaluator.worded.get(key)
+    if found is None:
+        found = evaluator.worded[key] = _word_role_outcome(evaluator, scheme, role, labelled)
+    return found
+
+
+def _word_role_outcome(
+    evaluator: Evaluator, scheme: SchemeRules, role: str, labelled: bool
+) -> Outcome:
     vocabulary = evaluator.vocabulary
     role_rule = scheme.by_role.get(role)
     if role_rule is None:
         offered = tuple(vocabulary.term("roles", r) for r in scheme.by_role)
         reason = vocabulary.sentence("role", "unmet", offered, (vocabulary.term("roles", role),))
-        return Decision(scheme.scheme_id, Status.INELIGIBLE, (reason,), role=role)
+        return Outcome(Status.INELIGIBLE, (reason,))
     outcome = evaluator.outcome(role_rule.rule)
-    reasons, needs = outcome.reasons, outcome.needs
-    if labelled:  # the person was not sure of their role: say which role this is about
-        prefix = vocabulary.term("roles", role).label.lower()
-        reasons = tuple(f"to {prefix}: {r}" for r in reasons)
-    also = role_rule.also_check if outcome.status is not Status.INELIGIBLE else ()
-    return Decision(scheme.scheme_id, outcome.status, reasons, needs, also, role)
+    if not labelled:
+        return outcome
+    # The person was not sure of their role: say which role each reason is about.
+    prefix = vocabulary.term("roles", role).label.lower()
+    return Outcome(
+        outcome.status, tuple(f"to {prefix}: {r}" for r in outcome.reasons), outcome.needs
+    )
 
 
 def decide_all(
@@ -406,6 +422,39 @@ def decide_all(
 ) -> list[Decision]:
     evaluator = Evaluator(vocabulary, answers)
     return [decide(evaluator, scheme) for scheme in schemes]
+
+
+RuleGroups = Mapping[str, list[tuple[Rule, list[str]]]]
+
+
+def group_by_rule(schemes: Iterable[SchemeRules]) -> RuleGroups:
+    """For each role, the distinct compiled rules and the schemes that share each one.
+
+    Rules are interned, so ten thousand listings share a few hundred rules: deciding
+    each rule once is what makes "search as me" cheap (see `not_ruled_out`).
+    """
+    groups: dict[str, dict[int, tuple[Rule, list[str]]]] = {}
+    for scheme in schemes:
+        for role, role_rule in scheme.by_role.items():
+            by_rule = groups.setdefault(role, {})
+            rule = role_rule.rule
+            by_rule.setdefault(id(rule), (rule, []))[1].append(scheme.scheme_id)
+    return {role: list(by_rule.values()) for role, by_rule in groups.items()}
+
+
+def not_ruled_out(vocabulary: Vocabulary, answers: Answers, groups: RuleGroups) -> frozenset[str]:
+    """The ids of schemes `decide_all` would not call ineligible, without the reasons.
+
+    A scheme is ruled out for a role it does not offer, and a person unsure of their
+    role keeps a scheme if either role keeps it, as `decide` does.
+    """
+    evaluator = Evaluator(vocabulary, answers)
+    kept: set[str] = set()
+    for role in answers.get("role") or vocabulary.slugs("roles"):
+        for rule, scheme_ids in groups.get(role, ()):
+            if evaluator.outcome(rule).status is not Status.INELIGIBLE:
+                kept.update(scheme_ids)
+    return frozenset(kept)
 
 
 def predicates(node: Rule) -> Iterator[Predicate]:

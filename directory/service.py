@@ -115,6 +115,13 @@ class Directory:
         catalogue = catalogue or self.snapshot()[0]
         return rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
 
+    def not_ruled_out(
+        self, answers: Answers, catalogue: cat.Catalogue | None = None
+    ) -> frozenset[str]:
+        """The ids of listings the person can or might join ("search as me")."""
+        catalogue = catalogue or self.snapshot()[0]
+        return rules.not_ruled_out(catalogue.vocabulary, answers, catalogue.rule_groups)
+
     def close(self) -> None:
         self.index.close()
         self.engine.dispose()

@@ -156,11 +156,7 @@ def _matching_schemes(
         except rules.AnswerErrors:
             answers = None  # answers we cannot read: show every scheme instead
         if answers is not None:
-            allowed = {
-                d.scheme_id
-                for d in directory().decide(answers, catalogue)
-                if d.status is not rules.Status.INELIGIBLE
-            }
+            allowed = directory().not_ruled_out(answers, catalogue)
     return {
         finding.outcome.id: sorted(
             (

@@ -9,7 +9,7 @@ import io
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlmodel import Session, select
 
-from directory import accounts, facets, rules, search
+from directory import accounts, facets, search
 from directory.catalogue import Catalogue
 from directory.models import ProblemReport, SchemeRow
 from directory.web import helpers, representations
@@ -46,8 +46,7 @@ def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
         within = helpers.open_now_ids(catalogue, helpers.today())
     me = representations.answers_from_prefixed(state.answers, directory().vocabulary)
     if me is not None:
-        decisions = directory().decide(me, catalogue)
-        mine = frozenset(d.scheme_id for d in decisions if d.status is not rules.Status.INELIGIBLE)
+        mine = directory().not_ruled_out(me, catalogue)
         within = mine if within is None else within & mine
     query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
     results, degraded = directory().search(query)

@@ -105,3 +105,18 @@ def test_knowing_more_never_turns_a_yes_into_a_no_for_attainable_steps(vocabular
                 assert "NIHR Academy members" in " ".join(b.reasons), (a, b)
 
     check()
+
+
+def test_not_ruled_out_keeps_exactly_what_decide_all_does_not_rule_out(vocabulary, catalogue):
+    """The grouped fast path ("search as me") agrees with the full decision for anyone."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(answers_strategy(vocabulary))
+    def check(raw):
+        answers = rules.parse_answers(vocabulary, raw)
+        decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
+        expected = {d.scheme_id for d in decisions if d.status is not Status.INELIGIBLE}
+        kept = rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
+        assert kept == expected
+
+    check()
