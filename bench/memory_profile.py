@@ -71,6 +71,7 @@ def main() -> None:
         "python_heap_peak_mb": round(peak / 1024 / 1024, 1),
         "top_allocations_alive": top,
     }
+    out.mkdir(parents=True, exist_ok=True)
     (out / "memory-profile.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
     directory.close()

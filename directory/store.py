@@ -242,13 +242,23 @@ def catalogue_version(session: Session) -> int:
 
 
 def organisations(session: Session) -> list[cat.Organisation]:
-    rows = session.exec(select(OrganisationRow).order_by(OrganisationRow.id))
-    return [cat.Organisation.model_validate(row.document) for row in rows]
+    return [cat.Organisation.model_validate(doc) for _, doc, _ in stored(session, OrganisationRow)]
 
 
 def schemes(session: Session) -> list[cat.Scheme]:
-    rows = session.exec(select(SchemeRow).order_by(SchemeRow.id))
-    return [cat.Scheme.model_validate(row.document) for row in rows]
+    return [cat.Scheme.model_validate(doc) for _, doc, _ in stored(session, SchemeRow)]
+
+
+def stored(session: Session, model, changed_since: int | None = None):
+    """(id, document, content hash) of each row, in id order, fetched a batch at a time.
+
+    Streaming matters at 10,000 listings: holding every row and its decoded JSON at once
+    peaks at twice the catalogue's size, and that peak stays in each worker's memory.
+    """
+    query = select(model.id, model.document, model.content_hash).order_by(model.id)
+    if changed_since is not None:
+        query = query.where(model.changed_in > changed_since)
+    return session.exec(query.execution_options(yield_per=200))
 
 
 def load_catalogue(session: Session, vocabulary: Vocabulary) -> cat.Catalogue:
@@ -347,29 +357,29 @@ class CatalogueCache:
         """
         since = self.version if 0 <= self.version <= version else -1
         old = self.catalogue if since >= 0 else cat.Catalogue({}, {}, {})
-        org_rows = session.exec(
-            select(OrganisationRow).where(OrganisationRow.changed_in > since)
-        ).all()
-        scheme_rows = session.exec(select(SchemeRow).where(SchemeRow.changed_in > since)).all()
         live_orgs = set(session.exec(select(OrganisationRow.id)))
         live_schemes = set(session.exec(select(SchemeRow.id)))
         hashes = dict(old.hashes)
         organisations = {k: v for k, v in old.organisations.items() if k in live_orgs}
-        for row in org_rows:
-            organisations[row.id] = cat.Organisation.model_validate(row.document)
-            hashes[f"org:{row.id}"] = row.content_hash
+        changed_orgs = []
+        for ident, document, content_hash in stored(session, OrganisationRow, since):
+            organisations[ident] = cat.Organisation.model_validate(document)
+            hashes[f"org:{ident}"] = content_hash
+            changed_orgs.append(ident)
         schemes = {k: v for k, v in old.schemes.items() if k in live_schemes}
-        for row in scheme_rows:
-            schemes[row.id] = cat.Scheme.model_validate(row.document)
-            hashes[row.id] = row.content_hash
-        if org_rows or len(organisations) != len(old.organisations) or old.vocabulary is None:
+        changed_schemes = []
+        for ident, document, content_hash in stored(session, SchemeRow, since):
+            schemes[ident] = cat.Scheme.model_validate(document)
+            hashes[ident] = content_hash
+            changed_schemes.append(ident)
+        if changed_orgs or len(organisations) != len(old.organisations) or old.vocabulary is None:
             self.catalogue = compiled_catalogue(
                 self.vocabulary, list(organisations.values()), list(schemes.values()), hashes
             )
         else:
             compiled = {k: v for k, v in old.rules.items() if k in live_schemes}
-            for row in scheme_rows:
-                compiled[row.id], _ = cat.compile_scheme(schemes[row.id], old.vocabulary)
+            for ident in changed_schemes:
+                compiled[ident], _ = cat.compile_scheme(schemes[ident], old.vocabulary)
             self.catalogue = cat.Catalogue(
                 organisations=organisations,
                 schemes=dict(sorted(schemes.items())),
