@@ -264,6 +264,28 @@ def datasette_canned_url(query: Search, vocabulary) -> str:
     return f"/catalogue/{name}.json?" + urlencode(params)
 
 
+def people(vocabulary, count: int = 60) -> list[list[tuple[str, str]]]:
+    """Checker answers of `count` made-up people, always the same: a role (mostly mentee),
+    a profession, a stage (a study level for students), 0-2 memberships or "none", a
+    region, and no institution (left unknown, as many people would)."""
+    rng = random.Random(7)
+    found = []
+    for _ in range(count):
+        stage = rng.choice(vocabulary.slugs("stages"))
+        answers = [
+            ("role", "mentor" if rng.random() < 0.2 else "mentee"),
+            ("profession", rng.choice(vocabulary.slugs("professions"))),
+            ("stage", stage),
+        ]
+        if stage == "student":
+            answers.append(("level", rng.choice(vocabulary.slugs("levels"))))
+        memberships = rng.sample(vocabulary.slugs("memberships"), rng.randint(0, 2))
+        answers += [("member_of", m) for m in memberships or ["none"]]
+        answers.append(("region", rng.choice(vocabulary.slugs("regions"))))
+        found.append(answers)
+    return found
+
+
 def write_lists(out: Path) -> None:
     from directory import vocabulary as vocab
 
@@ -278,6 +300,7 @@ def write_lists(out: Path) -> None:
         "datasette-facets": [datasette_table_url(q, vocabulary, facets=True) for q in QUERIES],
         "datasette-canned": [datasette_canned_url(q, vocabulary) for q in QUERIES],
         "hello": ["/"],
+        "eligibility": ["/api/v1/eligibility?" + urlencode(p) for p in people(vocabulary)],
     }
     for name, urls in lists.items():
         (out / f"urls-{name}.txt").write_text("\n".join(urls) + "\n")

@@ -13,7 +13,8 @@
 #
 # Settings (environment): DURATION seconds per load run (default 30, at most 60),
 # WARMUP seconds of the same load before the first run on each server (10), SCHEMES (10000),
-# CONNECTIONS (16), THREADS (wrk threads, 2), WORKERS (gunicorn workers, 2).
+# CONNECTIONS (16), THREADS (wrk threads, 2), WORKERS (gunicorn workers, 2),
+# WORKER_THREADS (threads per gunicorn worker, 2: `directory serve`'s gthread workers).
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ SCHEMES=${SCHEMES:-10000}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-2}
+WORKER_THREADS=${WORKER_THREADS:-2}
 APP_PORT=${APP_PORT:-18701}
 DATASETTE_PORT=${DATASETTE_PORT:-18702}
 HELLO_PORT=${HELLO_PORT:-18703}
@@ -139,10 +141,10 @@ $PY bench/to_datasette.py "$DATA/catalogue.db" "$DATA/datasette-metadata.json"
 $PY bench/queries.py --out "$RUN/urls"
 
 # 2. The site and the API under gunicorn -----------------------------------------------------
-log "start the site: gunicorn -w $WORKERS"
+log "start the site as in production: directory serve ($WORKERS workers x $WORKER_THREADS threads)"
 APP=http://127.0.0.1:$APP_PORT
-.venv/bin/gunicorn -w "$WORKERS" -b "127.0.0.1:$APP_PORT" --timeout 120 \
-  'directory:create_app()' > "$RUN/gunicorn-app.log" 2>&1 &
+.venv/bin/directory serve --workers "$WORKERS" --threads "$WORKER_THREADS" \
+  --bind "127.0.0.1:$APP_PORT" > "$RUN/gunicorn-app.log" 2>&1 &
 SERVER_PID=$!
 echo "{\"ready_seconds\": $(wait_ready "$APP/api/v1/taxonomy")}" | tee "$RUN/app-start.json"
 warm "$APP" "$RUN/urls/urls-search-page.txt"
@@ -162,6 +164,7 @@ load api-no-filters "$APP" "$RUN/urls/urls-api-no-filters.txt"
 load api-filters-only "$APP" "$RUN/urls/urls-api-filters-only.txt"
 DURATION=$((DURATION / 2)) CONNECTIONS=1 THREADS=1 \
   load api-1-connection "$APP" "$RUN/urls/urls-api.txt"
+load eligibility "$APP" "$RUN/urls/urls-eligibility.txt"
 memory app "$SERVER_PID"
 stop_server
 
@@ -194,7 +197,8 @@ stop_server
 # 4. The framework ceiling -------------------------------------------------------------------
 log "start a trivial Flask view under the same gunicorn settings"
 HELLO=http://127.0.0.1:$HELLO_PORT
-.venv/bin/gunicorn -w "$WORKERS" -b "127.0.0.1:$HELLO_PORT" --chdir bench 'hello:create_app()' \
+.venv/bin/gunicorn -w "$WORKERS" -k gthread --threads "$WORKER_THREADS" \
+  -b "127.0.0.1:$HELLO_PORT" --chdir bench 'hello:create_app()' \
   > "$RUN/gunicorn-hello.log" 2>&1 &
 SERVER_PID=$!
 wait_ready "$HELLO/" > /dev/null

@@ -176,6 +176,7 @@ def main() -> None:
         figures.get("datasette-table", {}),
         figures.get("datasette-canned", {}),
     )
+    eligibility = figures.get("eligibility", {})
     decide = {
         name: d["decide_all"]["median_ms"] for name, d in inprocess.get("decide_all", {}).items()
     }
@@ -189,13 +190,25 @@ def main() -> None:
         "api_p99": verdict(api.get("p99_ms") < 100 if api.get("p99_ms") else None),
         "search_page_p99": verdict(figures.get("search-page", {}).get("p99_ms", 1e9) < 100),
         "index_build": verdict(index.get("index_build_seconds", 1e9) < 30),
-        "memory_per_worker": verdict(bool(worker_mb) and max(worker_mb) < 200),
-        "decide_all": verdict(bool(decide) and max(decide.values()) < 20),
+        # A worker's share of memory (PSS): pages the workers share with the master that
+        # preloaded the catalogue count once across them, as they do in the machine's RAM.
+        "memory_per_worker": verdict(bool(worker_pss) and max(worker_pss) < 200),
+        "eligibility_median": verdict(
+            eligibility.get("median_ms") < 20 if eligibility.get("median_ms") else None
+        ),
+        "eligibility_p99": verdict(
+            eligibility.get("p99_ms") < 60 if eligibility.get("p99_ms") else None
+        ),
     }
     summary = {
         "run": run.name,
         "machine": machine(),
-        "settings": {"connections": 16, "wrk_threads": 2, "gunicorn_workers": 2},
+        "settings": {
+            "connections": 16,
+            "wrk_threads": 2,
+            "gunicorn_workers": 2,
+            "threads_per_worker": 2,
+        },
         "generate": (run / "generate.txt").read_text().strip()
         if (run / "generate.txt").exists()
         else None,
@@ -249,8 +262,9 @@ def markdown(s: dict) -> str:
         f"Run `{s['run']}` on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}, "
         f"Python {m['python']}. {s['generate'] or ''}",
         "",
-        "Load: wrk, 2 threads, 16 connections, timeout 30 s; app and trivial view under "
-        "gunicorn -w 2 (sync); Datasette on its default server.",
+        "Load: wrk, 2 threads, 16 connections, timeout 30 s; the app under `directory serve` "
+        "(gunicorn, 2 gthread workers x 2 threads, app preloaded), the trivial view under the "
+        "same gunicorn settings; Datasette on its default server.",
         "",
         "| target | median ms | p90 ms | p99 ms | req/s | of trivial | requests | errors "
         "| server cores used | server CPU ms per request |",
@@ -260,6 +274,7 @@ def markdown(s: dict) -> str:
         row("search API, no parameters", "api-no-filters"),
         row("search API, filters only (no words)", "api-filters-only"),
         row("search API (mix), 1 connection", "api-1-connection"),
+        row("eligibility API, 60 people (every listing in each answer)", "eligibility"),
         row("Datasette table JSON: FTS5 + same filters + total", "datasette-table"),
         row("Datasette canned ranked query (bm25, 1 page, no facets)", "datasette-canned"),
         row("trivial Flask view (ceiling)", "hello"),
@@ -282,13 +297,18 @@ def markdown(s: dict) -> str:
         f"{idx.get('index_build_seconds')} s wall, {idx.get('index_build_cpu_seconds')} s CPU "
         f"(+ {idx.get('catalogue_load_seconds')} s loading the catalogue) | < 30 s | "
         f"{g['index_build']} |",
-        f"| memory per app worker after the runs, RSS (PSS) | "
-        f"{', '.join(map(str, mem['app_workers_rss']))} MB "
-        f"({', '.join(map(str, mem['app_workers_pss']))} MB) | < 200 MB | "
+        f"| memory per app worker after the runs, PSS (RSS, counting shared pages in full) | "
+        f"{', '.join(map(str, mem['app_workers_pss']))} MB "
+        f"({', '.join(map(str, mem['app_workers_rss']))} MB) | < 200 MB | "
         f"{g['memory_per_worker']} |",
-        "| `rules.decide_all`, one person, all schemes (median) | "
+        f"| eligibility API median (16 connections) | "
+        f"{load.get('eligibility', {}).get('median_ms')} ms | < 20 ms | "
+        f"{g['eligibility_median']} |",
+        f"| eligibility API p99 (16 connections) | "
+        f"{load.get('eligibility', {}).get('p99_ms')} ms | < 60 ms | {g['eligibility_p99']} |",
+        "| `rules.decide_all`, one person, all schemes, in-process (median) | "
         + "; ".join(f"{v} ms ({k})" for k, v in decide.items())
-        + f" | < 20 ms | {g['decide_all']} |",
+        + " | (context) | |",
         f"| search in-process, per query of the mix (median wall / CPU) | "
         f"{sip.get('all', {}).get('median_ms')} / {sip.get('all_cpu', {}).get('median_ms')} ms "
         f"(p90 {sip.get('all', {}).get('p90_ms')} / {sip.get('all_cpu', {}).get('p90_ms')} ms) "

@@ -184,7 +184,8 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     groups = {status: [] for status in Status}
     guidance = []
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
-    for decision in sorted(decisions, key=lambda d: _order(catalogue, d, profession)):
+    named = representations.naming_profession(catalogue, profession) if profession else set()
+    for decision in sorted(decisions, key=lambda d: _order(catalogue, d, named)):
         scheme = catalogue.schemes[decision.scheme_id]
         item = {
             "scheme": scheme,
@@ -206,10 +207,10 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {
         "role": role,
-        "eligible": groups[Status.ELIGIBLE],
-        "possible": groups[Status.POSSIBLE],
-        "ineligible": groups[Status.INELIGIBLE],
-        "guidance": guidance,
+        "eligible": representations.Shown(groups[Status.ELIGIBLE]),
+        "possible": representations.Shown(groups[Status.POSSIBLE]),
+        "ineligible": representations.Shown(groups[Status.INELIGIBLE]),
+        "guidance": representations.Shown(guidance),
         "profession": specific,
         "unsure": [
             vocabulary.questions[q]
@@ -224,10 +225,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     }
 
 
-def _order(catalogue, decision: rules.Decision, profession: str | None):
+def _order(catalogue, decision: rules.Decision, named: set[str]):
     """Listings just for the person's profession first, then fewer steps, then by name."""
     scheme = catalogue.schemes[decision.scheme_id]
-    specific = bool(profession) and representations.names_profession(
-        catalogue, scheme.id, profession
-    )
-    return (not specific, len(decision.needs), scheme.name.lower())
+    return (scheme.id not in named, len(decision.needs), scheme.name.lower())

@@ -258,10 +258,9 @@ def mentoring_type(slug: str):
     )
 
 
-def _schemes_offering(catalogue: Catalogue, slug: str):
-    return sorted(
-        (s for s in catalogue.schemes.values() if slug in s.mentoring_types), key=lambda s: s.name
-    )
+def _schemes_offering(catalogue: Catalogue, slug: str) -> representations.Shown:
+    offering = (s for s in catalogue.schemes.values() if slug in s.mentoring_types)
+    return representations.Shown(sorted(offering, key=lambda s: s.name))
 
 
 # Feeds and site pages ----------------------------------------------------------------------

@@ -145,15 +145,15 @@ def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> 
     """ "I'm a paramedic": everything open to them, profession-specific listings first."""
     term = vocabulary.term("professions", slug)
     answers = rules.parse_answers(vocabulary, {"profession": slug})
-    decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
+    open_to_them = rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
+    named = naming_profession(catalogue, slug)
     specific, shared, guidance = [], [], []
-    for decision in decisions:
-        if decision.status is rules.Status.INELIGIBLE:
+    for scheme in catalogue.schemes.values():
+        if scheme.id not in open_to_them:
             continue
-        scheme = catalogue.schemes[decision.scheme_id]
         if scheme.listing_type == "guidance":
             guidance.append(scheme)
-        elif names_profession(catalogue, scheme.id, slug):
+        elif scheme.id in named:
             specific.append(scheme)
         else:
             shared.append(scheme)
@@ -162,19 +162,41 @@ def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> 
     )
     return {
         "term": term,
-        "specific": sorted(specific, key=lambda s: s.name),
-        "shared": sorted(shared, key=lambda s: s.name),
-        "guidance": sorted(guidance, key=lambda s: s.name),
+        "specific": Shown(sorted(specific, key=lambda s: s.name)),
+        "shared": Shown(sorted(shared, key=lambda s: s.name)),
+        "guidance": Shown(sorted(guidance, key=lambda s: s.name)),
         "professional_body": body,
+        "search_url": url_for("public.search_page", profession=slug),
     }
 
 
-def names_profession(catalogue: Catalogue, scheme_id: str, slug: str) -> bool:
-    """Whether a listing's mentee rule names this profession itself (not via a group)."""
-    mentee = catalogue.rules[scheme_id].by_role.get("mentee")
-    if mentee is None:
-        return False
-    return any(
-        p.question == "profession" and not p.negated and slug in p.written
-        for p in rules.predicates(mentee.rule)
-    )
+# A page listing thousands of schemes helps no one (on a phone least of all) and weighs
+# megabytes: long lists show their first items, and search pages through the rest.
+LIST_LIMIT = 50
+
+
+class Shown(list):
+    """The first `limit` items of a longer list, knowing how many there are in all."""
+
+    def __init__(self, items: list, limit: int | None = None):
+        super().__init__(items[: limit or LIST_LIMIT])
+        self.total = len(items)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def naming_profession(catalogue: Catalogue, slug: str) -> set[str]:
+    """Ids of listings whose mentee rule names this profession itself (not via a group).
+
+    Listings share compiled rules, so each distinct rule is looked at once.
+    """
+    named: set[str] = set()
+    for rule, scheme_ids in catalogue.rule_groups.get("mentee", ()):
+        if any(
+            p.question == "profession" and not p.negated and slug in p.written
+            for p in rules.predicates(rule)
+        ):
+            named.update(scheme_ids)
+    return named

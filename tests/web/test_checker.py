@@ -339,3 +339,31 @@ def test_the_eligibility_api_is_in_the_openapi_document(client):
         "institution",
         "programme",
     ]
+
+
+def test_long_result_groups_show_their_first_listings_and_link_to_the_rest(client, monkeypatch):
+    """At 10,000 listings a group can hold thousands: the page shows the first ones, says
+    how many there are in all, and sends the person to search with their answers."""
+    from directory.web import representations
+
+    answers = "role=mentee&profession=physiotherapist&stage=qualified&member_of=none&region=london"
+    full = text_of(client.get(f"/check/results?{answers}").get_data(as_text=True))
+    eligible = int(re.search(r"You can join \((\d+)\)", full).group(1))
+    assert eligible > 1  # this person can join several of the real catalogue's schemes
+    monkeypatch.setattr(representations, "LIST_LIMIT", 1)
+
+    html = client.get(f"/check/results?{answers}").get_data(as_text=True)
+    page = text_of(html)
+    assert f"You can join ({eligible})" in page  # the heading still counts them all
+    assert f"Showing the first 1 of {eligible} schemes you can join." in page
+    link = re.search(r'<a class="govuk-link" href="([^"]+)">See all \d+ schemes you can join', html)
+    target = dict(parse_qsl(urlsplit(link.group(1).replace("&amp;", "&")).query))
+    assert urlsplit(link.group(1)).path == "/search"
+    assert target["my_profession"] == "physiotherapist"  # search as me: the same answers
+    listed = re.findall(r'class="app-result__title"><a class="govuk-link"', html)
+    assert len(listed) <= 4  # at most one in each of the four groups
+
+
+def test_short_result_groups_are_shown_whole_without_a_note(client):
+    page = text_of(client.get("/check/results?profession=physiotherapist").get_data(as_text=True))
+    assert "Showing the first" not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.conftest import text_of
@@ -52,3 +54,26 @@ def test_a_scheme_that_is_not_verified_says_so(client):
 
 def test_the_database_is_filled_from_the_catalogue_on_first_run(client):
     assert client.get("/api/v1/schemes?page_size=100").json["total"] == 15
+
+
+def test_a_long_profession_page_shows_the_first_listings_and_links_to_search(client, monkeypatch):
+    from directory.web import representations
+
+    monkeypatch.setattr(representations, "LIST_LIMIT", 1)
+    html = client.get("/browse/professions/physiotherapist").get_data(as_text=True)
+    page = text_of(html)
+    shown = re.search(r"Showing the first 1 of (\d+) listings open to physiotherapists", page)
+    assert shown and int(shown.group(1)) > 1
+    assert 'href="/search?profession=physiotherapist"' in html
+
+
+def test_a_long_mentoring_type_page_shows_the_first_listings_and_links_to_search(
+    client, monkeypatch
+):
+    from directory.web import representations
+
+    monkeypatch.setattr(representations, "LIST_LIMIT", 1)
+    html = client.get("/mentoring-types/cross-disciplinary").get_data(as_text=True)
+    shown = re.search(r"Showing the first 1 of (\d+) listings offering", text_of(html))
+    assert shown and int(shown.group(1)) > 1
+    assert 'href="/search?mentoring_type=cross-disciplinary"' in html
