@@ -419,6 +419,35 @@ class SearchIndex:
                 yield index * 8 + low.bit_length() - 1
                 byte ^= low
 
+    def similar(self, scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
+        """The ids of the listings most like one listing: see `similarity` for the score.
+
+        Each facet value's bitmap is added into a bit-sliced counter (plane i holds
+        bit i of every listing's score), so scoring 10,000 listings takes a few dozen
+        big-integer operations instead of 10,000 listings' facets.
+        """
+        planes: list[int] = []
+        for facet_id, values in facet_defs.scheme_facets(scheme, catalogue).items():
+            if facet_id in SIMILAR_FACETS:
+                for value in values:
+                    _add_to_counter(planes, self.facet_bits[facet_id].get(value, 0))
+        same_provider = (
+            self.docnums[s.id]
+            for s in catalogue.schemes.values()
+            if s.provider == scheme.provider and s.id in self.docnums
+        )
+        _add_to_counter(planes, self._bits(same_provider), weight=SAME_PROVIDER_WEIGHT)
+        others = self.all_bits & ~(1 << self.docnums[scheme.id])
+        found: list[int] = []
+        for score in range((1 << len(planes)) - 1, 0, -1):
+            scored = others
+            for i, plane in enumerate(planes):  # listings whose score is exactly `score`
+                scored &= plane if score >> i & 1 else ~plane
+            found += sorted(self._docnums(scored), key=self.name_rank.__getitem__)
+            if len(found) >= limit:
+                break
+        return [self.ids[docnum] for docnum in found[:limit]]
+
     def searcher(self) -> Searcher:
         """A new searcher on this snapshot, for one search: use it in a `with` block.
 
@@ -908,6 +937,43 @@ def diff(index: SearchIndex, catalogue: Catalogue) -> tuple[list[str], list[str]
     ]
     removed = [i for i in index.fingerprints if i not in catalogue.schemes]
     return changed, removed
+
+
+# Similar listings -----------------------------------------------------------------------------
+
+SIMILAR_FACETS = ("profession", "mentoring_type", "member_of")
+SAME_PROVIDER_WEIGHT = 10  # a provider's other listings come first
+
+
+def similarity(scheme: Scheme, other: Scheme, catalogue: Catalogue) -> int:
+    """How alike two listings are: the facet values they share, plus 10 for one provider."""
+    mine, theirs = (facet_defs.scheme_facets(s, catalogue) for s in (scheme, other))
+    shared = sum(len(set(mine[f]) & set(theirs[f])) for f in SIMILAR_FACETS)
+    return shared + (SAME_PROVIDER_WEIGHT if other.provider == scheme.provider else 0)
+
+
+def similar_by_scan(scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
+    """What `SearchIndex.similar` finds, the slow way (no index, or it is being rebuilt)."""
+    scored = []
+    for other in catalogue.schemes.values():
+        score = similarity(scheme, other, catalogue) if other.id != scheme.id else 0
+        if score:
+            scored.append((-score, other.name.lower(), other.id))
+    return [scheme_id for *_, scheme_id in sorted(scored)[:limit]]
+
+
+def _add_to_counter(planes: list[int], bits: int, weight: int = 1) -> None:
+    """Add `weight` to the count of every listing in `bits` (planes: a bit-sliced counter)."""
+    at = 0
+    while weight:
+        if weight & 1:
+            carry, i = bits, at
+            while carry:  # binary addition, all listings at once, rippling the carries up
+                planes.extend([0] * (i + 1 - len(planes)))  # a new top plane, if need be
+                planes[i], carry = planes[i] ^ carry, planes[i] & carry
+                i += 1
+        weight >>= 1
+        at += 1
 
 
 # When there is no index ----------------------------------------------------------------------

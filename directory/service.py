@@ -100,6 +100,16 @@ class Directory:
             self.index.recover(catalogue, version)
         return search.scan(catalogue, query), True
 
+    def similar(self, scheme: cat.Scheme, catalogue: cat.Catalogue, limit: int = 3):
+        """The listings most like this one (same provider first), as the search index sees
+        them; a plain scan if the index is not there."""
+        try:
+            ids = self.index.get(catalogue, self.cache.version).similar(scheme, catalogue, limit)
+        except Exception as error:  # no usable index: the scan gives the same answer, slowly
+            log.warning("similar listings without an index: %s", error)
+            ids = search.similar_by_scan(scheme, catalogue, limit)
+        return [catalogue.schemes[i] for i in ids if i in catalogue.schemes]
+
     def readiness(self) -> dict[str, str]:
         """What /readyz and `directory doctor` report: the database, and this host's index."""
         try:

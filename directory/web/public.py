@@ -155,7 +155,7 @@ def scheme(scheme_id: str):
         scheme=scheme,
         view=view,
         report_form=ReportProblemForm(),
-        related=representations.related(scheme, catalogue, directory().vocabulary),
+        related=directory().similar(scheme, catalogue),
     )
 
 

@@ -91,26 +91,6 @@ def scheme_view(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) ->
     }
 
 
-def related(
-    scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary, limit: int = 3
-) -> list[Scheme]:
-    """Listings most like this one: same provider first, then shared facet values."""
-    mine = facets.scheme_facets(scheme, catalogue)
-    scored = []
-    for other in catalogue.schemes.values():
-        if other.id == scheme.id:
-            continue
-        theirs = facets.scheme_facets(other, catalogue)
-        shared = sum(
-            len(set(mine[f]) & set(theirs[f]))
-            for f in ("profession", "mentoring_type", "member_of")
-        )
-        score = shared + (10 if other.provider == scheme.provider else 0)
-        if score:
-            scored.append((-score, other.name, other))
-    return [s for _, _, s in sorted(scored, key=lambda t: t[:2])[:limit]]
-
-
 def scheme_json(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
     """A listing for the API: its catalogue record plus what the site derives from it."""
     org = catalogue.organisations[scheme.provider]

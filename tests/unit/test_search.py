@@ -378,3 +378,31 @@ def test_the_plain_scan_escapes_markup_too(vocabulary):
     catalogue = cat.from_text(yaml.safe_dump(document), vocabulary)
     (hit,) = search.scan(catalogue, search.Query("wellbeing")).hits
     assert "<script>" not in hit.name_html and "<img" not in hit.summary_html
+
+
+# Similar listings (scheme pages) -------------------------------------------------------------
+
+
+def test_similar_listings_from_the_index_match_the_plain_scan(index, catalogue):
+    for scheme in catalogue.schemes.values():
+        expected = search.similar_by_scan(scheme, catalogue, limit=4)
+        assert index.similar(scheme, catalogue, limit=4) == expected, scheme.id
+
+
+def test_similar_listings_put_the_same_provider_first_then_shared_values(index, catalogue):
+    sor = catalogue.schemes["sor-leadership-mentoring"]
+    similar = [catalogue.schemes[i] for i in index.similar(sor, catalogue, limit=3)]
+    assert similar and all(s.id != "sor-leadership-mentoring" for s in similar)
+    siblings = [s for s in catalogue.schemes.values() if s.provider == "sor" and s is not sor]
+    assert [s.provider for s in similar[: len(siblings)]] == ["sor"] * min(3, len(siblings))
+    scores = [search.similarity(sor, s, catalogue) for s in similar]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+
+
+def test_the_bit_sliced_counter_adds_weights_per_listing():
+    planes: list[int] = []
+    search._add_to_counter(planes, 0b0110)
+    search._add_to_counter(planes, 0b0011)
+    search._add_to_counter(planes, 0b0100, weight=10)
+    counts = [sum(((planes[i] >> doc) & 1) << i for i in range(len(planes))) for doc in range(4)]
+    assert counts == [1, 2, 11, 0]

@@ -77,3 +77,11 @@ def test_a_long_mentoring_type_page_shows_the_first_listings_and_links_to_search
     shown = re.search(r"Showing the first 1 of (\d+) listings offering", text_of(html))
     assert shown and int(shown.group(1)) > 1
     assert 'href="/search?mentoring_type=cross-disciplinary"' in html
+
+
+def test_a_scheme_page_lists_related_listings_same_provider_first(client):
+    html = client.get("/schemes/sor-leadership-mentoring").get_data(as_text=True)
+    aside = html.split('id="related-heading"', 1)[1].split("</aside>", 1)[0]
+    links = re.findall(r'href="/schemes/([^"]+)"', aside)
+    assert links[0] == "sor-student-leadership-elective"  # the Society of Radiographers' other
+    assert "sor-leadership-mentoring" not in links and 1 < len(links) <= 3
