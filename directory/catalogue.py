@@ -148,6 +148,12 @@ class Catalogue:
         """The compiled rules grouped for `rules.not_ruled_out` (computed once per catalogue)."""
         return rules.group_by_rule(self.rules.values())
 
+    @cached_property
+    def name_order(self) -> dict[str, int]:
+        """Each listing's position in name order (case-insensitive, then by id)."""
+        ordered = sorted(self.schemes.values(), key=lambda s: (s.name.lower(), s.id))
+        return {scheme.id: position for position, scheme in enumerate(ordered)}
+
     def fingerprint(self, scheme_id: str) -> str:
         """Changes whenever anything shown for a listing changes, its provider included."""
         scheme = self.schemes[scheme_id]

@@ -821,12 +821,21 @@ class IndexManager:
             meta = self.store.meta(path) if path else None
             if not meta or meta["schema_version"] != SCHEMA_VERSION:
                 return False
-            index = SearchIndex(path, catalogue.vocabulary)  # also proves it is readable
             if meta["catalogue_version"] == version:
-                index.close()
+                if self._open is None or self._open.path != path:
+                    SearchIndex(path, catalogue.vocabulary).close()  # prove it is readable
                 return True
+            # The open snapshot of this index knows every listing's fingerprint: reuse it
+            # rather than load the whole index again (that costs ~0.2 s at 10,000 listings).
+            current = self._open
+            index = (
+                current
+                if current and current.path == path
+                else SearchIndex(path, catalogue.vocabulary)
+            )
             changed, removed = diff(index, catalogue)
-            index.close()
+            if index is not current:
+                index.close()
             if len(changed) + len(removed) > INCREMENTAL_LIMIT:
                 return False
             self.store.update(path, catalogue, version, changed, removed)

@@ -8,6 +8,7 @@ and nothing a person answers is stored or logged on the server.
 
 from __future__ import annotations
 
+import heapq
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -179,38 +180,30 @@ def results():
 
 def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     vocabulary = directory().vocabulary
-    decisions = directory().decide(answers, catalogue)
     role = next(iter(answers["role"])) if answers.get("role") else None
-    groups = {status: [] for status in Status}
-    guidance = []
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
-    named = representations.naming_profession(catalogue, profession) if profession else set()
-    for decision in sorted(decisions, key=lambda d: _order(catalogue, d, named)):
+    groups: dict[str, list[rules.Decision]] = {s.value: [] for s in Status} | {"guidance": []}
+    for decision in directory().decide(answers, catalogue):
         scheme = catalogue.schemes[decision.scheme_id]
-        item = {
-            "scheme": scheme,
-            "decision": decision,
-            "provider": catalogue.organisations[scheme.provider],
-        }
         if scheme.listing_type == "guidance" and decision.status is not Status.INELIGIBLE:
-            guidance.append(item)
+            groups["guidance"].append(decision)
         else:
-            groups[decision.status].append(item)
+            groups[decision.status.value].append(decision)
+    named = representations.naming_profession(catalogue, profession) if profession else set()
+    shown = {
+        group: _first_items(decisions, catalogue, named) for group, decisions in groups.items()
+    }
     specific = None
     if profession and role != "mentor":
-        view = representations.profession_view(profession, catalogue, vocabulary)
         specific = {
-            "term": view["term"],
-            "listed": bool(view["specific"]),
-            "body": view["professional_body"],
+            "term": vocabulary.term("professions", profession),
+            "listed": bool(representations.own_listings(profession, catalogue, vocabulary)),
+            "body": representations.professional_body(profession, vocabulary),
         }
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {
         "role": role,
-        "eligible": representations.Shown(groups[Status.ELIGIBLE]),
-        "possible": representations.Shown(groups[Status.POSSIBLE]),
-        "ineligible": representations.Shown(groups[Status.INELIGIBLE]),
-        "guidance": representations.Shown(guidance),
+        **shown,  # eligible, possible, ineligible, guidance
         "profession": specific,
         "unsure": [
             vocabulary.questions[q]
@@ -225,7 +218,19 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     }
 
 
-def _order(catalogue, decision: rules.Decision, named: set[str]):
-    """Listings just for the person's profession first, then fewer steps, then by name."""
-    scheme = catalogue.schemes[decision.scheme_id]
-    return (scheme.id not in named, len(decision.needs), scheme.name.lower())
+def _first_items(decisions: list[rules.Decision], catalogue, named: set[str]):
+    """The listings shown first in a group, without sorting all of them (there may be
+    thousands): those just for the person's profession, then fewer steps, then by name."""
+    name_order = catalogue.name_order
+
+    def order(decision: rules.Decision):
+        scheme_id = decision.scheme_id
+        return (scheme_id not in named, len(decision.needs), name_order[scheme_id])
+
+    first = heapq.nsmallest(representations.LIST_LIMIT, decisions, key=order)
+    items = []
+    for decision in first:
+        scheme = catalogue.schemes[decision.scheme_id]
+        provider = catalogue.organisations[scheme.provider]
+        items.append({"scheme": scheme, "decision": decision, "provider": provider})
+    return representations.Shown(items, total=len(decisions))

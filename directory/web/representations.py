@@ -123,31 +123,48 @@ def scheme_summary_json(scheme: Scheme, catalogue: Catalogue) -> dict:
 
 def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
     """ "I'm a paramedic": everything open to them, profession-specific listings first."""
-    term = vocabulary.term("professions", slug)
-    answers = rules.parse_answers(vocabulary, {"profession": slug})
-    open_to_them = rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
-    named = naming_profession(catalogue, slug)
+    open_to_them = open_to_profession(slug, catalogue, vocabulary)
+    own = own_listings(slug, catalogue, vocabulary, open_to_them)
     specific, shared, guidance = [], [], []
-    for scheme in catalogue.schemes.values():
-        if scheme.id not in open_to_them:
-            continue
+    for scheme_id in sorted(open_to_them, key=catalogue.name_order.__getitem__):
+        scheme = catalogue.schemes[scheme_id]
         if scheme.listing_type == "guidance":
             guidance.append(scheme)
-        elif scheme.id in named:
-            specific.append(scheme)
         else:
-            shared.append(scheme)
-    body = next(
-        (m for m in vocabulary.term_sets["memberships"].terms if m.profession == slug), None
-    )
+            (specific if scheme_id in own else shared).append(scheme)
     return {
-        "term": term,
-        "specific": Shown(sorted(specific, key=lambda s: s.name)),
-        "shared": Shown(sorted(shared, key=lambda s: s.name)),
-        "guidance": Shown(sorted(guidance, key=lambda s: s.name)),
-        "professional_body": body,
+        "term": vocabulary.term("professions", slug),
+        "specific": Shown(specific),
+        "shared": Shown(shared),
+        "guidance": Shown(guidance),
+        "professional_body": professional_body(slug, vocabulary),
         "search_url": url_for("public.search_page", profession=slug),
     }
+
+
+def open_to_profession(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> frozenset[str]:
+    """Ids of listings a member of this profession can join or might (nothing else known)."""
+    answers = rules.parse_answers(vocabulary, {"profession": slug})
+    return rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
+
+
+def own_listings(
+    slug: str, catalogue: Catalogue, vocabulary: Vocabulary, open_to_them=None
+) -> set[str]:
+    """Ids of listings just for this profession: open to it, naming it, not guidance."""
+    if open_to_them is None:
+        open_to_them = open_to_profession(slug, catalogue, vocabulary)
+    return {
+        i
+        for i in naming_profession(catalogue, slug) & open_to_them
+        if catalogue.schemes[i].listing_type != "guidance"
+    }
+
+
+def professional_body(slug: str, vocabulary: Vocabulary):
+    """The membership term of the profession's own professional body, if the vocabulary has one."""
+    memberships = vocabulary.term_sets["memberships"].terms
+    return next((m for m in memberships if m.profession == slug), None)
 
 
 # A page listing thousands of schemes helps no one (on a phone least of all) and weighs
@@ -156,11 +173,14 @@ LIST_LIMIT = 50
 
 
 class Shown(list):
-    """The first `limit` items of a longer list, knowing how many there are in all."""
+    """The first LIST_LIMIT items of a longer list, knowing how many there are in all.
 
-    def __init__(self, items: list, limit: int | None = None):
-        super().__init__(items[: limit or LIST_LIMIT])
-        self.total = len(items)
+    Pass `total` when `items` are already the first ones (picked without sorting them all).
+    """
+
+    def __init__(self, items: list, total: int | None = None):
+        super().__init__(items[:LIST_LIMIT])
+        self.total = len(items) if total is None else total
 
     @property
     def more(self) -> int:
