@@ -149,6 +149,11 @@ class Catalogue:
         return rules.group_by_rule(self.rules.values())
 
     @cached_property
+    def signature_groups(self) -> list[tuple[rules.SchemeRules, list[str]]]:
+        """The listings grouped for `rules.decide_groups` (computed once per catalogue)."""
+        return rules.group_by_signature(self.rules.values())
+
+    @cached_property
     def name_order(self) -> dict[str, int]:
         """Each listing's position in name order (case-insensitive, then by id)."""
         ordered = sorted(self.schemes.values(), key=lambda s: (s.name.lower(), s.id))

@@ -424,6 +424,33 @@ def decide_all(
     return [decide(evaluator, scheme) for scheme in schemes]
 
 
+def group_by_signature(schemes: Iterable[SchemeRules]) -> list[tuple[SchemeRules, list[str]]]:
+    """Schemes whose decisions are bound to be equal: the same rule and notes for each role.
+
+    Each group is (one of its schemes, every scheme id in it). At 10,000 listings there
+    are a few hundred groups, so deciding per group is what keeps the checker quick.
+    """
+    groups: dict[tuple, tuple[SchemeRules, list[str]]] = {}
+    for scheme in schemes:
+        signature = tuple(
+            (role, id(role_rule.rule), role_rule.also_check)
+            for role, role_rule in scheme.by_role.items()
+        )
+        groups.setdefault(signature, (scheme, []))[1].append(scheme.scheme_id)
+    return list(groups.values())
+
+
+def decide_groups(
+    vocabulary: Vocabulary, answers: Answers, groups: list[tuple[SchemeRules, list[str]]]
+) -> list[tuple[Decision, list[str]]]:
+    """`decide_all`, once per group from `group_by_signature`: (decision, the group's ids).
+
+    Each decision names the group's first scheme; it holds for every scheme in the group.
+    """
+    evaluator = Evaluator(vocabulary, answers)
+    return [(decide(evaluator, example), scheme_ids) for example, scheme_ids in groups]
+
+
 RuleGroups = Mapping[str, list[tuple[Rule, list[str]]]]
 
 

@@ -125,6 +125,12 @@ class Directory:
         catalogue = catalogue or self.snapshot()[0]
         return rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
 
+    def decide_groups(
+        self, answers: Answers, catalogue: cat.Catalogue
+    ) -> list[tuple[rules.Decision, list[str]]]:
+        """Every listing's decision, once per group of listings that share rules."""
+        return rules.decide_groups(catalogue.vocabulary, answers, catalogue.signature_groups)
+
     def not_ruled_out(
         self, answers: Answers, catalogue: cat.Catalogue | None = None
     ) -> frozenset[str]:

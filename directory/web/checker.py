@@ -9,6 +9,7 @@ and nothing a person answers is stored or logged on the server.
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -182,13 +183,14 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     vocabulary = directory().vocabulary
     role = next(iter(answers["role"])) if answers.get("role") else None
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
-    groups: dict[str, list[rules.Decision]] = {s.value: [] for s in Status} | {"guidance": []}
-    for decision in directory().decide(answers, catalogue):
-        scheme = catalogue.schemes[decision.scheme_id]
-        if scheme.listing_type == "guidance" and decision.status is not Status.INELIGIBLE:
-            groups["guidance"].append(decision)
-        else:
-            groups[decision.status.value].append(decision)
+    groups: dict[str, list[Decided]] = {s.value: [] for s in Status} | {"guidance": []}
+    for decision, scheme_ids in directory().decide_groups(answers, catalogue):
+        for scheme_id in scheme_ids:
+            scheme = catalogue.schemes[scheme_id]
+            if scheme.listing_type == "guidance" and decision.status is not Status.INELIGIBLE:
+                groups["guidance"].append((scheme_id, decision))
+            else:
+                groups[decision.status.value].append((scheme_id, decision))
     named = representations.naming_profession(catalogue, profession) if profession else set()
     shown = {
         group: _first_items(decisions, catalogue, named) for group, decisions in groups.items()
@@ -218,19 +220,26 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     }
 
 
-def _first_items(decisions: list[rules.Decision], catalogue, named: set[str]):
+Decided = tuple[str, rules.Decision]  # a listing's id, and the decision for its group
+
+
+def _first_items(decided: list[Decided], catalogue, named: set[str]):
     """The listings shown first in a group, without sorting all of them (there may be
     thousands): those just for the person's profession, then fewer steps, then by name."""
     name_order = catalogue.name_order
 
-    def order(decision: rules.Decision):
-        scheme_id = decision.scheme_id
+    def order(pair: Decided):
+        scheme_id, decision = pair
         return (scheme_id not in named, len(decision.needs), name_order[scheme_id])
 
-    first = heapq.nsmallest(representations.LIST_LIMIT, decisions, key=order)
     items = []
-    for decision in first:
-        scheme = catalogue.schemes[decision.scheme_id]
-        provider = catalogue.organisations[scheme.provider]
-        items.append({"scheme": scheme, "decision": decision, "provider": provider})
-    return representations.Shown(items, total=len(decisions))
+    for scheme_id, decision in heapq.nsmallest(representations.LIST_LIMIT, decided, key=order):
+        scheme = catalogue.schemes[scheme_id]
+        items.append(
+            {
+                "scheme": scheme,
+                "decision": replace(decision, scheme_id=scheme_id),
+                "provider": catalogue.organisations[scheme.provider],
+            }
+        )
+    return representations.Shown(items, total=len(decided))

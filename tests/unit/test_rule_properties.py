@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -118,5 +120,27 @@ def test_not_ruled_out_keeps_exactly_what_decide_all_does_not_rule_out(vocabular
         expected = {d.scheme_id for d in decisions if d.status is not Status.INELIGIBLE}
         kept = rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
         assert kept == expected
+
+    check()
+
+
+def test_deciding_per_group_gives_every_scheme_the_decision_decide_all_gives(vocabulary, catalogue):
+    # Each listing three times over, as a big catalogue's listings share rules.
+    schemes = [
+        replace(s, scheme_id=f"{s.scheme_id}-{n}")
+        for s in catalogue.rules.values()
+        for n in range(3)
+    ]
+    groups = rules.group_by_signature(schemes)
+    assert sorted(len(ids) for _, ids in groups) == [3] * len(catalogue.rules)
+
+    @settings(max_examples=200, deadline=None)
+    @given(answers_strategy(vocabulary))
+    def check(raw):
+        answers = rules.parse_answers(vocabulary, raw)
+        expected = {d.scheme_id: d for d in rules.decide_all(vocabulary, answers, schemes)}
+        for decision, scheme_ids in rules.decide_groups(vocabulary, answers, groups):
+            for scheme_id in scheme_ids:
+                assert replace(decision, scheme_id=scheme_id) == expected[scheme_id]
 
     check()
