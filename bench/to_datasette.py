@@ -84,7 +84,7 @@ def main() -> None:
     db.execute(f"create table schemes ({', '.join(definitions)})")  # keyed by its rowid
     rows = []
     for number, scheme in enumerate(sorted(catalogue.schemes.values(), key=lambda s: s.id), 1):
-        doc = search.document(scheme, catalogue, directory.vocabulary)
+        doc = search.document(scheme, catalogue)
         rows.append(
             (
                 number,
