@@ -356,7 +356,7 @@ def test_long_result_groups_show_their_first_listings_and_link_to_the_rest(clien
     page = text_of(html)
     assert f"You can join ({eligible})" in page  # the heading still counts them all
     assert f"Showing the first 1 of {eligible} schemes you can join." in page
-    link = re.search(r'<a class="govuk-link" href="([^"]+)">See all \d+ schemes you can join', html)
+    link = re.search(r'<a class="govuk-link" href="([^"]+)">Search the schemes open to you', html)
     target = dict(parse_qsl(urlsplit(link.group(1).replace("&amp;", "&")).query))
     assert urlsplit(link.group(1)).path == "/search"
     assert target["my_profession"] == "physiotherapist"  # search as me: the same answers

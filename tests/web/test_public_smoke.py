@@ -64,7 +64,10 @@ def test_a_long_profession_page_shows_the_first_listings_and_links_to_search(cli
     page = text_of(html)
     shown = re.search(r"Showing the first 1 of (\d+) listings open to physiotherapists", page)
     assert shown and int(shown.group(1)) > 1
-    assert 'href="/search?profession=physiotherapist"' in html
+    assert (
+        'href="/search?profession=physiotherapist">Search every listing open to physiotherapists</a>'
+        in html
+    )
 
 
 def test_a_long_mentoring_type_page_shows_the_first_listings_and_links_to_search(
@@ -76,7 +79,7 @@ def test_a_long_mentoring_type_page_shows_the_first_listings_and_links_to_search
     html = client.get("/mentoring-types/cross-disciplinary").get_data(as_text=True)
     shown = re.search(r"Showing the first 1 of (\d+) listings offering", text_of(html))
     assert shown and int(shown.group(1)) > 1
-    assert 'href="/search?mentoring_type=cross-disciplinary"' in html
+    assert 'href="/search?mentoring_type=cross-disciplinary">Search the listings offering' in html
 
 
 def test_a_scheme_page_lists_related_listings_same_provider_first(client):
