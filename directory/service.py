@@ -83,14 +83,17 @@ class Directory:
         catalogue, version = self.snapshot()
         self.index.rebuild(catalogue, version)
 
-    def search(self, query: search.Query) -> tuple[search.Results, bool]:
+    def search(
+        self, query: search.Query, at: tuple[cat.Catalogue, int] | None = None
+    ) -> tuple[search.Results, bool]:
         """Results, and whether they came from the slow fallback while the index rebuilds.
 
-        Searching never fails because of the index: if it is missing, being built,
-        or breaks underfoot (its files deleted or corrupted while open), a plain
-        scan answers and a rebuild starts in the background.
+        `at` is the (catalogue, version) the caller already holds, to spare asking the
+        database again. Searching never fails because of the index: if it is missing,
+        being built, or breaks underfoot (its files deleted or corrupted while open), a
+        plain scan answers and a rebuild starts in the background.
         """
-        catalogue, version = self.snapshot()
+        catalogue, version = at or self.snapshot()
         try:
             return self.index.get(catalogue, version).run(query), False
         except search.IndexUnavailable as error:

@@ -13,7 +13,14 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from directory import facets, rules, search
 from directory.web import representations
-from directory.web.helpers import ANSWER_PREFIX, directory, scheme_or_404, snapshot, today
+from directory.web.helpers import (
+    ANSWER_PREFIX,
+    directory,
+    scheme_or_404,
+    snapshot,
+    snapshot_and_version,
+    today,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -123,7 +130,7 @@ def schemes():
         open_to_me = directory().not_ruled_out(me, catalogue)
         within = open_to_me if within is None else within & open_to_me
     query = search.Query(text, filters, sort, page, page_size, within)
-    results, degraded = directory().search(query)
+    results, degraded = directory().search(query, snapshot_and_version())
     return jsonify(
         {
             "ok": True,

@@ -26,6 +26,11 @@ def snapshot() -> Catalogue:
     return g.catalogue
 
 
+def snapshot_and_version() -> tuple[Catalogue, int]:
+    """This request's catalogue and its version (for Directory.search)."""
+    return snapshot(), g.catalogue_version
+
+
 def scheme_or_404(scheme_id: str) -> tuple[Catalogue, Scheme]:
     """This request's catalogue and one of its listings, or a 404."""
     catalogue = snapshot()

@@ -49,7 +49,7 @@ def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
         mine = directory().not_ruled_out(me, catalogue)
         within = mine if within is None else within & mine
     query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
-    results, degraded = directory().search(query)
+    results, degraded = directory().search(query, helpers.snapshot_and_version())
     return results, degraded, me
 
 
