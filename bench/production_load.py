@@ -18,6 +18,8 @@ What it does, in one run of about 4 minutes:
     (also signed in) approves it at once, which publishes it. The script then polls
     the search API on the same site until the listing is found by that word, and
     records how long that took from the approval.
+  * then, edits stopped, each kind of URL in the mix alone for 8 s (req/s and server
+    CPU per request).
 
 Results: bench/results/load-<UTC time>/summary.json (and the raw wrk output),
 printed as a table. Nothing is left running. Settings come from the environment:
@@ -103,6 +105,7 @@ def main() -> None:
         stop.set()
         editor.join()
         memory = workers_memory(site)
+        per_kind = cost_per_kind(site, urls.read_text().split(), out)
         errors_in_log = [line for line in site.log().splitlines() if "Traceback" in line]
     finally:
         if site is not None:
@@ -110,6 +113,7 @@ def main() -> None:
         cluster.destroy()
 
     summary = summarise(load, edits, memory, import_seconds, start_seconds, errors_in_log)
+    summary["per_kind"] = per_kind
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     (out / "edits.json").write_text(json.dumps(edits, indent=1))
     print(markdown(summary, out))
@@ -232,6 +236,43 @@ def seconds_until_found(browser: Browser, scheme_id: str, word: str, saved: floa
     return None
 
 
+KINDS = {  # URL prefix -> what it is, for the cost of each kind of page on its own
+    "/search": "search page",
+    "/check/results": "checker results",
+    "/browse/professions/": "profession browse page",
+    "/browse/providers/": "provider page",
+    "/schemes/": "scheme page",
+    "/api/v1/schemes": "search API",
+}
+
+
+def cost_per_kind(site: Site, urls: list[str], out: Path, seconds: int = 8) -> dict:
+    """Each kind of URL in the mix loaded on its own (no edits): req/s and server CPU each."""
+    found = {}
+    for prefix, kind in KINDS.items():
+        urls_file = out / f"urls-{prefix.strip('/').replace('/', '-')}.txt"
+        urls_file.write_text("\n".join(u for u in urls if u.startswith(prefix)) + "\n")
+        before = server_cpu_seconds(site)
+        result = wrk(site.base, urls_file, seconds, latency=True)
+        cpu = server_cpu_seconds(site) - before
+        found[kind] = {
+            "rps": result["rps"],
+            "median_ms": result["latency_ms"]["p50"],
+            "p99_ms": result["latency_ms"]["p99"],
+            "server_cpu_ms_per_request": round(1000 * cpu / max(result["requests"], 1), 1),
+        }
+    return found
+
+
+def server_cpu_seconds(site: Site) -> float:
+    """CPU time used so far by the gunicorn master and its workers."""
+    ticks = 0
+    for pid in [site.process.pid, *site.workers_pids()]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def workers_memory(site: Site) -> list[dict]:
     found = []
     for pid in sorted(site.workers_pids()):
@@ -308,6 +349,16 @@ def markdown(s: dict, out: Path) -> str:
             f"{s['edit_visible_max_s']} s; never: {s['edits_never_visible']} | every edit "
             f"within 5 s | {verdict(s['goals']['every_edit_visible_within_5_s'])} |",
             f"| memory per worker after the run, PSS (RSS) | {memory} MB | | |",
+            "",
+            "Each kind of page on its own, 16 connections, no edits:",
+            "",
+            "| kind | req/s | median ms | p99 ms | server CPU ms per request |",
+            "|---|---:|---:|---:|---:|",
+            *[
+                f"| {kind} | {k['rps']} | {k['median_ms']} | {k['p99_ms']} | "
+                f"{k['server_cpu_ms_per_request']} |"
+                for kind, k in s.get("per_kind", {}).items()
+            ],
         ]
     )
 
