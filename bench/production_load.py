@@ -7,8 +7,8 @@ What it does, in one run of about 4 minutes:
   * a throwaway PostgreSQL cluster (as the system tests make one: initdb into a
     temporary folder, its own port; fsync off, since it holds nothing worth keeping)
     and `directory import` of the 10,000 synthetic schemes (bench/generate.py);
-  * `directory serve` with 2 workers x 2 threads, as `directory serve` runs in
-    production (preloaded, access logs on);
+  * `directory serve` with WORKERS workers (default: its production default, 2 per
+    core + 1) x 2 threads, preloaded, access logs on;
   * wrk, 16 connections, DURATION seconds (default 30, at most 60) of a mix of
     1,000 URLs: 60% search and browse pages, 20% checker results, 10% scheme
     pages, 10% search API, after WARMUP seconds of the same load;
@@ -23,7 +23,7 @@ What it does, in one run of about 4 minutes:
 
 Results: bench/results/load-<UTC time>/summary.json (and the raw wrk output),
 printed as a table. Nothing is left running. Settings come from the environment:
-DURATION, WARMUP, EDIT_EVERY, CONNECTIONS (16), SCHEMES (10000).
+DURATION, WARMUP, EDIT_EVERY, CONNECTIONS (16), SCHEMES (10000), WORKERS.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from queries import QUERIES, app_url, people  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from directory.serve import default_workers  # noqa: E402
 from tests.system.editing import open_edit_form, save  # noqa: E402
 from tests.system.support import (  # noqa: E402
     DIRECTORY,
@@ -64,6 +65,7 @@ WARMUP = int(os.environ.get("WARMUP", 10))
 EDIT_EVERY = float(os.environ.get("EDIT_EVERY", 3))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", 16))
 SCHEMES = int(os.environ.get("SCHEMES", 10_000))
+WORKERS = int(os.environ.get("WORKERS", default_workers()))
 VISIBLE_WITHIN = 5.0  # the goal: every edit found by search within 5 seconds
 HUB_LEAD = "lead@example.org"
 
@@ -82,7 +84,7 @@ def main() -> None:
     site = None
     try:
         database_url = cluster.create_database("directory")
-        site = Site(database_url, workers=2)
+        site = Site(database_url, workers=WORKERS)
         started = time.monotonic()
         run([DIRECTORY, "import", str(catalogue_file)], env=site.environment())
         import_seconds = time.monotonic() - started
@@ -252,6 +254,7 @@ def cost_per_kind(site: Site, urls: list[str], out: Path, seconds: int = 8) -> d
     for prefix, kind in KINDS.items():
         urls_file = out / f"urls-{prefix.strip('/').replace('/', '-')}.txt"
         urls_file.write_text("\n".join(u for u in urls if u.startswith(prefix)) + "\n")
+        wrk(site.base, urls_file, 3)  # warm: the last edit left cold caches behind
         before = server_cpu_seconds(site)
         result = wrk(site.base, urls_file, seconds, latency=True)
         cpu = server_cpu_seconds(site) - before
@@ -297,6 +300,7 @@ def summarise(load, edits, memory, import_seconds, start_seconds, errors_in_log)
     errors = sum(load["errors"].values())
     return {
         "schemes": SCHEMES,
+        "workers": WORKERS,
         "duration_s": DURATION,
         "connections": CONNECTIONS,
         "import_seconds": round(import_seconds, 1),
@@ -329,7 +333,8 @@ def markdown(s: dict, out: Path) -> str:
     memory = ", ".join(f"{m['pss_mb']} ({m['rss_mb']})" for m in s["workers_memory"])
     return "\n".join(
         [
-            f"{out.name}: {s['schemes']} schemes on PostgreSQL, `directory serve` 2 workers x 2 "
+            f"{out.name}: {s['schemes']} schemes on PostgreSQL, `directory serve` {s['workers']} "
+            "workers x 2 "
             f"threads, wrk {s['connections']} connections for {s['duration_s']} s "
             f"(import {s['import_seconds']} s, start {s['start_seconds']} s)",
             "",
