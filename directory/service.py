@@ -122,12 +122,6 @@ class Directory:
             return {"database": "unavailable", "search_index": "unknown"}
         return {"database": "ok", "search_index": self.index.state(catalogue, version)}
 
-    def decide(
-        self, answers: Answers, catalogue: cat.Catalogue | None = None
-    ) -> list[rules.Decision]:
-        catalogue = catalogue or self.snapshot()[0]
-        return rules.decide_all(catalogue.vocabulary, answers, catalogue.rules.values())
-
     def decide_groups(
         self, answers: Answers, catalogue: cat.Catalogue
     ) -> list[tuple[rules.Decision, list[str]]]:
