@@ -954,18 +954,23 @@ SIMILAR_FACETS = ("profession", "mentoring_type", "member_of")
 SAME_PROVIDER_WEIGHT = 10  # a provider's other listings come first
 
 
-def similarity(scheme: Scheme, other: Scheme, catalogue: Catalogue) -> int:
-    """How alike two listings are: the facet values they share, plus 10 for one provider."""
-    mine, theirs = (facet_defs.scheme_facets(s, catalogue) for s in (scheme, other))
+def similarity(scheme: Scheme, other: Scheme, catalogue: Catalogue, mine=None) -> int:
+    """How alike two listings are: the facet values they share, plus 10 for one provider.
+
+    `mine` is `scheme`'s facets, if the caller already has them.
+    """
+    mine = mine or facet_defs.scheme_facets(scheme, catalogue)
+    theirs = facet_defs.scheme_facets(other, catalogue)
     shared = sum(len(set(mine[f]) & set(theirs[f])) for f in SIMILAR_FACETS)
     return shared + (SAME_PROVIDER_WEIGHT if other.provider == scheme.provider else 0)
 
 
 def similar_by_scan(scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
     """What `SearchIndex.similar` finds, the slow way (no index, or it is being rebuilt)."""
+    mine = facet_defs.scheme_facets(scheme, catalogue)
     scored = []
     for other in catalogue.schemes.values():
-        score = similarity(scheme, other, catalogue) if other.id != scheme.id else 0
+        score = similarity(scheme, other, catalogue, mine) if other.id != scheme.id else 0
         if score:
             scored.append((-score, other.name.lower(), other.id))
     return [scheme_id for *_, scheme_id in sorted(scored)[:limit]]

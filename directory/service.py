@@ -103,11 +103,13 @@ class Directory:
             self.index.recover(catalogue, version)
         return search.scan(catalogue, query), True
 
-    def similar(self, scheme: cat.Scheme, catalogue: cat.Catalogue, limit: int = 3):
+    def similar(self, scheme: cat.Scheme, at: tuple[cat.Catalogue, int], limit: int = 3):
         """The listings most like this one (same provider first), as the search index sees
-        them; a plain scan if the index is not there."""
+        them; a plain scan if the index is not there. `at`: (catalogue, version), as for
+        `search`."""
+        catalogue, version = at
         try:
-            ids = self.index.get(catalogue, self.cache.version).similar(scheme, catalogue, limit)
+            ids = self.index.get(catalogue, version).similar(scheme, catalogue, limit)
         except Exception as error:  # no usable index: the scan gives the same answer, slowly
             log.warning("similar listings without an index: %s", error)
             ids = search.similar_by_scan(scheme, catalogue, limit)

@@ -27,7 +27,7 @@ def snapshot() -> Catalogue:
 
 
 def snapshot_and_version() -> tuple[Catalogue, int]:
-    """This request's catalogue and its version (for Directory.search)."""
+    """This request's catalogue and its version (for Directory.search and .similar)."""
     return snapshot(), g.catalogue_version
 
 

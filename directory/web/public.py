@@ -155,7 +155,7 @@ def scheme(scheme_id: str):
         scheme=scheme,
         view=view,
         report_form=ReportProblemForm(),
-        related=directory().similar(scheme, catalogue),
+        related=directory().similar(scheme, helpers.snapshot_and_version()),
     )
 
 
