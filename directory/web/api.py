@@ -17,9 +17,9 @@ from directory.web.helpers import (
     ANSWER_PREFIX,
     directory,
     scheme_or_404,
+    search_within,
     snapshot,
     snapshot_and_version,
-    today,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -123,12 +123,7 @@ def schemes():
         raise BadRequest(errors)
 
     catalogue = snapshot()
-    within = None
-    if open_now == "1":
-        within = frozenset(s.id for s in catalogue.schemes.values() if s.window_open_on(today()))
-    if me is not None:
-        open_to_me = directory().not_ruled_out(me, catalogue)
-        within = open_to_me if within is None else within & open_to_me
+    within = search_within(catalogue, open_now == "1", me)
     query = search.Query(text, filters, sort, page, page_size, within)
     results, degraded = directory().search(query, snapshot_and_version())
     return jsonify(

@@ -230,6 +230,16 @@ def open_now_ids(catalogue: Catalogue, day: dt.date) -> frozenset[str]:
     return frozenset(s.id for s in catalogue.schemes.values() if s.window_open_on(day))
 
 
+def search_within(catalogue: Catalogue, open_now: bool, me) -> frozenset[str] | None:
+    """The listings a search is limited to (None: all of them): those whose application
+    window is open today, if asked, and those not ruled out for `me` ("search as me")."""
+    within = open_now_ids(catalogue, today()) if open_now else None
+    if me is not None:
+        mine = directory().not_ruled_out(me, catalogue)
+        within = mine if within is None else within & mine
+    return within
+
+
 def verification(scheme: Scheme, day: dt.date) -> dict:
     """How fresh a listing is, for the "not yet verified" / "last verified" line."""
     return {

@@ -40,14 +40,8 @@ def home():
 
 def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
     """The results for a search state, honouring "open now" and "search as me"."""
-    catalogue = snapshot()
-    within = None
-    if state.open_now:
-        within = helpers.open_now_ids(catalogue, helpers.today())
     me = representations.answers_from_prefixed(state.answers, directory().vocabulary)
-    if me is not None:
-        mine = directory().not_ruled_out(me, catalogue)
-        within = mine if within is None else within & mine
+    within = helpers.search_within(snapshot(), state.open_now, me)
     query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
     results, degraded = directory().search(query, helpers.snapshot_and_version())
     return results, degraded, me
