@@ -25,17 +25,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FACET_IDS = (
-    "profession",
-    "member_of",
-    "stage",
-    "mentoring_type",
-    "access",
-    "provider_kind",
-    "region",
-    "role",
-    "listing_type",
-)
+from directory import facets  # noqa: E402
+
+FACET_IDS = tuple(facet.id for facet in facets.FACETS)  # the app's facets, in its order
 
 
 @dataclass(frozen=True)

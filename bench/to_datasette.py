@@ -27,24 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from directory import search  # noqa: E402
+from directory import facets, search  # noqa: E402
 from directory.config import Settings  # noqa: E402
 from directory.service import Directory  # noqa: E402
 
 # name, provider, summary, description, and the labels of what the listing's rules accept
 TEXT_COLUMNS = [*search.TEXT_FIELDS, "labels"]
 WEIGHTS = ", ".join(str(w) for w in [*search.TEXT_FIELDS.values(), search.LABELS_BOOST])
-FACETS = [
-    "profession",
-    "member_of",
-    "stage",
-    "mentoring_type",
-    "access",
-    "provider_kind",
-    "region",
-    "role",
-    "listing_type",
-]
+FACETS = [facet.id for facet in facets.FACETS]  # the app's facets, in its order
 
 
 def filter_sql(alias: str) -> str:
