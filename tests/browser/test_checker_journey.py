@@ -11,20 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.answers import PHARMACY_STUDENT
 from tests.browser.axe import assert_no_axe_violations, goto_without_javascript
 from tests.browser.support import WIDTHS, assert_focus_is_visible, tab_until
 
-# Answers in question order, as the checker puts them in its URLs.
-STUDENT = {
-    "role": "mentee",
-    "profession": "pharmacist",
-    "stage": "student",
-    "level": "4",
-    "member_of": "none",
-    "region": "north-west",
-    "institution": "ljmu",
-    "programme": "mpharm",
-}
 QUALIFIED = {
     "role": "mentee",
     "profession": "physiotherapist",
@@ -60,7 +50,7 @@ def url(endpoint: str, answers: dict[str, str], **extra: str) -> str:
     return f"/check/{endpoint}" + (f"?{query}" if query else "")
 
 
-def before(question_id: str, answers: dict[str, str] = STUDENT) -> dict[str, str]:
+def before(question_id: str, answers: dict[str, str] = PHARMACY_STUDENT) -> dict[str, str]:
     """The answers given before reaching `question_id`."""
     order = list(answers)
     return {q: answers[q] for q in order[: order.index(question_id)]}
@@ -230,7 +220,7 @@ def test_a_student_answers_one_question_a_page_without_javascript(no_js_page, ne
     page.reload()  # folded again, and otherwise the same
     expect_results_groups(page)
     expect_bookmarkable(page, new_page, javascript=False)
-    expect_search_link(page, {**STUDENT, "region": "london"})
+    expect_search_link(page, {**PHARMACY_STUDENT, "region": "london"})
 
 
 def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_page):
@@ -494,7 +484,7 @@ CHECKER_PAGES = [
     pytest.param("/check/", True, id="start"),
     *(
         pytest.param(url(question_id, before(question_id)), True, id=question_id)
-        for question_id in STUDENT
+        for question_id in PHARMACY_STUDENT
     ),
     pytest.param(url("profession", before("profession")), False, id="profession-no-js"),
     pytest.param(url("role", {}, answered="role"), True, id="role-error"),
@@ -506,8 +496,8 @@ CHECKER_PAGES = [
     pytest.param(
         url("member_of", before("member_of"), answered="member_of"), True, id="member_of-error"
     ),
-    pytest.param(url("answers", STUDENT), True, id="check-answers"),
-    pytest.param(url("results", STUDENT), True, id="results-mentee"),
+    pytest.param(url("answers", PHARMACY_STUDENT), True, id="check-answers"),
+    pytest.param(url("results", PHARMACY_STUDENT), True, id="results-mentee"),
     pytest.param(url("results", MENTOR), True, id="results-mentor"),
     pytest.param(url("results", NOT_SURE), True, id="results-not-sure"),
     pytest.param("/check/all", True, id="all-questions"),
@@ -533,7 +523,7 @@ def test_checker_page_has_no_axe_violations(axe_page, path, javascript):
 def test_checker_screenshots(page, screenshot):
     page.goto(url("member_of", before("member_of", QUALIFIED)))
     screenshot(page, "question")
-    page.goto(url("answers", STUDENT))
+    page.goto(url("answers", PHARMACY_STUDENT))
     screenshot(page, "check-answers")
-    page.goto(url("results", STUDENT))
+    page.goto(url("results", PHARMACY_STUDENT))
     screenshot(page, "results")

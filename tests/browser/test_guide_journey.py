@@ -11,32 +11,16 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.answers import MENTORING_FIT, PHARMACY_STUDENT
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.support import WIDTHS, assert_focus_is_visible, tab_until
 
-FIT = {
-    "looking_for": "same-stage",
-    "how_you_learn": "small-group",
-    "what_you_know": "not-sure",
-    "student": "yes",
-    "focused_support": "no",
-}
 READY = {
     "experience": "years",
     "time": "yes",
     "listening": "very",
     "preparation": "yes",
     "other_professions": "yes",
-}
-PHARMACY_STUDENT = {
-    "role": "mentee",
-    "profession": "pharmacist",
-    "stage": "student",
-    "level": "4",
-    "member_of": "none",
-    "region": "north-west",
-    "institution": "ljmu",
-    "programme": "mpharm",
 }
 
 GUIDE_PAGES = [
@@ -48,7 +32,9 @@ GUIDE_PAGES = [
     pytest.param("/guide/start-a-near-peer-scheme", id="start-a-near-peer-scheme"),
     pytest.param("/guide/quiz/mentoring-fit", id="fit-quiz"),
     pytest.param("/guide/quiz/mentoring-fit?answered=1", id="fit-quiz-errors"),
-    pytest.param(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(FIT)}", id="fit-feedback"),
+    pytest.param(
+        f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}", id="fit-feedback"
+    ),
     pytest.param("/guide/quiz/mentor-readiness", id="readiness-quiz"),
     pytest.param("/guide/quiz/mentor-readiness?answered=1", id="readiness-quiz-errors"),
     pytest.param(
@@ -83,7 +69,7 @@ def arrow_to(page: Page, value: str, limit: int = 6) -> None:
 def test_take_the_mentoring_fit_quiz_with_the_keyboard_alone(page):
     page.goto("/guide/quiz/mentoring-fit")
     expect(page.get_by_role("heading", level=1)).to_have_text("What kind of mentoring suits me?")
-    for question, value in FIT.items():
+    for question, value in MENTORING_FIT.items():
         tab_until(page, f"input[name={question}]", limit=60)
         if value == page.evaluate("() => document.activeElement.value"):
             page.keyboard.press("Space")  # the first answer: choose it

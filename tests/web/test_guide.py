@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from directory import accounts
+from tests.answers import MENTORING_FIT
 from tests.web.conftest import make_app, text_of
 from tests.web.html_forms import main_form
 
@@ -20,13 +21,6 @@ GUIDE_PAGES = [
     ("/guide/quiz/mentoring-fit", "What kind of mentoring suits me?"),
     ("/guide/quiz/mentor-readiness", "Am I ready to mentor?"),
 ]
-FIT = {
-    "looking_for": "same-stage",
-    "how_you_learn": "small-group",
-    "what_you_know": "not-sure",
-    "student": "yes",
-    "focused_support": "no",
-}
 
 
 @pytest.mark.parametrize(("path", "title"), GUIDE_PAGES)
@@ -56,7 +50,7 @@ def test_the_old_mentoring_types_address_moves_to_the_guide(client):
 
 
 def test_the_quiz_gives_instant_feedback_without_storing_anything(client):
-    html = client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(FIT)}").get_data(
+    html = client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}").get_data(
         as_text=True
     )
     text = text_of(html)
@@ -68,9 +62,9 @@ def test_the_quiz_gives_instant_feedback_without_storing_anything(client):
 def test_the_quiz_uses_the_checkers_answers_to_show_only_schemes_open_to_you(client):
     me = urlencode({"my_profession": "physiotherapist", "my_stage": "qualified"})
     text = text_of(
-        client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(FIT)}&{me}").get_data(
-            as_text=True
-        )
+        client.get(
+            f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}&{me}"
+        ).get_data(as_text=True)
     )
     assert "LJMU MPharm near-peer mentoring" not in text  # not open to a qualified physiotherapist
     assert "None of the schemes open to you says it offers this yet." in text
@@ -84,9 +78,9 @@ def test_the_quiz_uses_the_checkers_answers_to_show_only_schemes_open_to_you(cli
         }
     )
     text = text_of(
-        client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(FIT)}&{student}").get_data(
-            as_text=True
-        )
+        client.get(
+            f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}&{student}"
+        ).get_data(as_text=True)
     )
     assert (
         "Schemes open to you, or that you could join, that offer it: LJMU MPharm near-peer mentoring"
