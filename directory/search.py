@@ -44,6 +44,7 @@ from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector
 from whoosh.util.numeric import byte_to_length
 
+from directory import bitmaps
 from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
 from directory.vocabulary import Vocabulary
@@ -405,19 +406,7 @@ class SearchIndex:
             )
 
     def _bits(self, docnums: Iterable[int]) -> int:
-        """A bitmap of document numbers (built in a bytearray: one big int at the end)."""
-        buffer = bytearray((self.size + 7) // 8)
-        for docnum in docnums:
-            buffer[docnum >> 3] |= 1 << (docnum & 7)
-        return int.from_bytes(buffer, "little")
-
-    def _docnums(self, bits: int) -> Iterator[int]:
-        """The document numbers in a bitmap, in order."""
-        for index, byte in enumerate(bits.to_bytes((self.size + 7) // 8, "little")):
-            while byte:
-                low = byte & -byte
-                yield index * 8 + low.bit_length() - 1
-                byte ^= low
+        return bitmaps.from_positions(docnums, self.size)
 
     def similar(self, scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
         """The ids of the listings most like one listing: see `similarity` for the score.
@@ -443,7 +432,7 @@ class SearchIndex:
             scored = others
             for i, plane in enumerate(planes):  # listings whose score is exactly `score`
                 scored &= plane if score >> i & 1 else ~plane
-            found += sorted(self._docnums(scored), key=self.name_rank.__getitem__)
+            found += sorted(bitmaps.positions(scored), key=self.name_rank.__getitem__)
             if len(found) >= limit:
                 break
         return [self.ids[docnum] for docnum in found[:limit]]
@@ -590,7 +579,7 @@ class SearchIndex:
                 for docnum, score in zip(postings.docnums, postings.scores, strict=True):
                     totals[docnum] += boost * score
         name_rank = self.name_rank
-        ranked = sorted(self._docnums(matched), key=lambda d: (-totals[d], name_rank[d]))
+        ranked = sorted(bitmaps.positions(matched), key=lambda d: (-totals[d], name_rank[d]))
         return array("I", ranked)
 
     def _postings(self, searcher: Searcher, alternative: Alternative) -> Postings:
