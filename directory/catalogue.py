@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
-from directory import rules, validation, yamlfile
+from directory import outcomes, rules, validation, yamlfile
 from directory.vocabulary import Slug, Text, Vocabulary, _Strict
 from directory.yamlfile import DataFileError, LocatedDocument, Problem
 
@@ -144,14 +144,18 @@ class Catalogue:
     vocabulary: Vocabulary | None = None  # the vocabulary with this catalogue's courses added
 
     @cached_property
-    def rule_groups(self) -> rules.RuleGroups:
-        """The compiled rules grouped for `rules.not_ruled_out` (computed once per catalogue)."""
-        return rules.group_by_rule(self.rules.values())
+    def rule_table(self) -> outcomes.RuleTable:
+        """The rules laid out to decide every listing at once, in name order (computed
+        once per catalogue)."""
+        ordered = sorted(self.rules.values(), key=lambda r: self.name_order[r.scheme_id])
+        return outcomes.RuleTable(self.vocabulary, ordered)
 
     @cached_property
-    def signature_groups(self) -> list[tuple[rules.SchemeRules, list[str]]]:
-        """The listings grouped for `rules.decide_groups` (computed once per catalogue)."""
-        return rules.group_by_signature(self.rules.values())
+    def guidance_bits(self) -> int:
+        """The guidance listings ("where else to look"), as a bitmap of `rule_table`."""
+        return self.rule_table.bits_of(
+            s.id for s in self.schemes.values() if s.listing_type == "guidance"
+        )
 
     @cached_property
     def name_order(self) -> dict[str, int]:

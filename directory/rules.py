@@ -424,66 +424,6 @@ def decide_all(
     return [decide(evaluator, scheme) for scheme in schemes]
 
 
-def group_by_signature(schemes: Iterable[SchemeRules]) -> list[tuple[SchemeRules, list[str]]]:
-    """Schemes whose decisions are bound to be equal: the same rule and notes for each role.
-
-    Each group is (one of its schemes, every scheme id in it). At 10,000 listings there
-    are a few hundred groups, so deciding per group is what keeps the checker quick.
-    """
-    groups: dict[tuple, tuple[SchemeRules, list[str]]] = {}
-    for scheme in schemes:
-        signature = tuple(
-            (role, id(role_rule.rule), role_rule.also_check)
-            for role, role_rule in scheme.by_role.items()
-        )
-        groups.setdefault(signature, (scheme, []))[1].append(scheme.scheme_id)
-    return list(groups.values())
-
-
-def decide_groups(
-    vocabulary: Vocabulary, answers: Answers, groups: list[tuple[SchemeRules, list[str]]]
-) -> list[tuple[Decision, list[str]]]:
-    """`decide_all`, once per group from `group_by_signature`: (decision, the group's ids).
-
-    Each decision names the group's first scheme; it holds for every scheme in the group.
-    """
-    evaluator = Evaluator(vocabulary, answers)
-    return [(decide(evaluator, example), scheme_ids) for example, scheme_ids in groups]
-
-
-RuleGroups = Mapping[str, list[tuple[Rule, list[str]]]]
-
-
-def group_by_rule(schemes: Iterable[SchemeRules]) -> RuleGroups:
-    """For each role, the distinct compiled rules and the schemes that share each one.
-
-    Rules are interned, so ten thousand listings share a few hundred rules: deciding
-    each rule once is what makes "search as me" cheap (see `not_ruled_out`).
-    """
-    groups: dict[str, dict[int, tuple[Rule, list[str]]]] = {}
-    for scheme in schemes:
-        for role, role_rule in scheme.by_role.items():
-            by_rule = groups.setdefault(role, {})
-            rule = role_rule.rule
-            by_rule.setdefault(id(rule), (rule, []))[1].append(scheme.scheme_id)
-    return {role: list(by_rule.values()) for role, by_rule in groups.items()}
-
-
-def not_ruled_out(vocabulary: Vocabulary, answers: Answers, groups: RuleGroups) -> frozenset[str]:
-    """The ids of schemes `decide_all` would not call ineligible, without the reasons.
-
-    A scheme is ruled out for a role it does not offer, and a person unsure of their
-    role keeps a scheme if either role keeps it, as `decide` does.
-    """
-    evaluator = Evaluator(vocabulary, answers)
-    kept: set[str] = set()
-    for role in answers.get("role") or vocabulary.slugs("roles"):
-        for rule, scheme_ids in groups.get(role, ()):
-            if evaluator.outcome(rule).status is not Status.INELIGIBLE:
-                kept.update(scheme_ids)
-    return frozenset(kept)
-
-
 def predicates(node: Rule) -> Iterator[Predicate]:
     """Every predicate in a rule, depth first."""
     if isinstance(node, Predicate):

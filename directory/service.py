@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from directory import catalogue as cat
-from directory import db, rules, search, store
+from directory import db, outcomes, search, store
 from directory import vocabulary as vocab
 from directory.rules import Answers
 
@@ -124,18 +124,17 @@ class Directory:
             return {"database": "unavailable", "search_index": "unknown"}
         return {"database": "ok", "search_index": self.index.state(catalogue, version)}
 
-    def decide_groups(
-        self, answers: Answers, catalogue: cat.Catalogue
-    ) -> list[tuple[rules.Decision, list[str]]]:
-        """Every listing's decision, once per group of listings that share rules."""
-        return rules.decide_groups(catalogue.vocabulary, answers, catalogue.signature_groups)
+    def outcomes(self, answers: Answers, catalogue: cat.Catalogue) -> outcomes.Outcomes:
+        """Every listing's status for one person, as bitmaps, with decisions on demand."""
+        return catalogue.rule_table.sort(answers)
 
     def not_ruled_out(
         self, answers: Answers, catalogue: cat.Catalogue | None = None
     ) -> frozenset[str]:
         """The ids of listings the person can or might join ("search as me")."""
         catalogue = catalogue or self.snapshot()[0]
-        return rules.not_ruled_out(catalogue.vocabulary, answers, catalogue.rule_groups)
+        table = catalogue.rule_table
+        return frozenset(table.ids_in(table.sort(answers).not_ruled_out))
 
     def close(self) -> None:
         self.index.close()

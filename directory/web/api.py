@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from directory import facets, rules, search
 from directory.web import representations
@@ -161,72 +161,66 @@ def scheme(scheme_id: str):
 
 @bp.get("/eligibility")
 def eligibility():
-    """Which listings a person can join (or mentor with), could join, or cannot, and why."""
+    """Which listings a person can join (or mentor with), could join, or cannot, and why.
+
+    Each group is paged alike (page 2 is listings 51-100 of each, in name order), with
+    every group's full count: at ten thousand listings the whole answer would weigh
+    3 MB, and nobody reads past the first page of "not open to you".
+    """
     vocabulary = directory().vocabulary
     errors: list[dict] = []
-    _check_names(list(vocabulary.questions), errors)
+    _check_names([*vocabulary.questions, "page", "page_size"], errors)
     answers = _answers("", errors)
+    page = _int_parameter("page", 1, 1, 10_000, errors)
+    page_size = _int_parameter(
+        "page_size", ELIGIBILITY_PAGE_SIZE, 1, MAX_ELIGIBILITY_PAGE_SIZE, errors
+    )
     if errors:
         raise BadRequest(errors)
     catalogue = snapshot()
-    answered = {q: sorted(v) if v is not None else None for q, v in answers.items()}
-    decided = directory().decide_groups(answers, catalogue)
-    return current_app.response_class(
-        _eligibility_json(answered, decided, catalogue), mimetype="application/json"
-    )
-
-
-# The eligibility response lists every listing (10,000 in the benchmark, 3 MB), so it is
-# assembled from JSON fragments rather than encoded object by object: each listing's
-# head (id, name, type, url) is encoded once per catalogue, and each distinct worded
-# outcome once per group of listings sharing rules. ~10x cheaper at 10k.
-_heads: tuple = (None, "", {})  # (catalogue, url pattern, {scheme id: head})
-
-
-def _eligibility_json(answered: dict, decided, catalogue) -> str:
-    """The response for `decided`: (decision, listing ids) pairs from decide_groups."""
-    heads = _scheme_heads(catalogue)
-    grouped: dict[str, list[tuple[str, str]]] = {status.value: [] for status in rules.Status}
-    for decision, scheme_ids in decided:
-        tail = _decision_tail(decision)
-        grouped[decision.status.value] += [(i, heads[i] + tail) for i in scheme_ids]
-    lists = "".join(
-        f', "{status}": [{", ".join(item for _, item in sorted(items))}]'  # in id order
-        for status, items in grouped.items()
-    )
-    return json.dumps({"ok": True, "answers": answered})[:-1] + lists + "}\n"
-
-
-def _scheme_heads(catalogue) -> dict[str, str]:
-    """`{"id": ..., "name": ..., "listing_type": ..., "url": ...` (unclosed) per listing."""
-    global _heads
-    # One url_for, not one per listing: slugs need no escaping.
-    url = url_for("public.scheme", scheme_id="SCHEME_ID", _external=True)
-    cached_catalogue, cached_url, heads = _heads
-    if cached_catalogue is not catalogue or cached_url != url:
-        heads = {
-            s.id: json.dumps(
-                {
-                    "id": s.id,
-                    "name": s.name,
-                    "listing_type": s.listing_type,
-                    "url": url.replace("SCHEME_ID", s.id),
-                }
-            )[:-1]
-            for s in catalogue.schemes.values()
+    outcomes = directory().outcomes(answers, catalogue)
+    table = catalogue.rule_table
+    counts = {status.value: outcomes.bits(status).bit_count() for status in rules.Status}
+    url = url_for("public.scheme", scheme_id="SCHEME_ID", _external=True)  # one url_for
+    groups = {
+        status.value: [
+            _eligibility_item(catalogue.schemes[decision.scheme_id], decision, url)
+            for decision in outcomes.decisions(
+                table.ids_in(outcomes.bits(status), page_size, (page - 1) * page_size)
+            )
+        ]
+        for status in rules.Status
+    }
+    return jsonify(
+        {
+            "ok": True,
+            "answers": {q: sorted(v) if v is not None else None for q, v in answers.items()},
+            "counts": counts,
+            "page": page,
+            "page_size": page_size,
+            "pages": max(1, -(-max(counts.values()) // page_size)),
+            **groups,
         }
-        _heads = (catalogue, url, heads)
-    return heads
+    )
 
 
-def _decision_tail(decision: rules.Decision) -> str:
-    """`, "reasons": [...], ...}`: the rest of a listing's JSON, from its outcome."""
-    tail: dict = {"reasons": list(decision.reasons)}
+ELIGIBILITY_PAGE_SIZE = 20
+MAX_ELIGIBILITY_PAGE_SIZE = 100
+
+
+def _eligibility_item(scheme, decision: rules.Decision, url_pattern: str) -> dict:
+    item = {
+        "id": scheme.id,
+        "name": scheme.name,
+        "listing_type": scheme.listing_type,
+        "url": url_pattern.replace("SCHEME_ID", scheme.id),  # slugs need no escaping
+        "reasons": list(decision.reasons),
+    }
     if decision.status is rules.Status.POSSIBLE:
-        tail["needs"] = list(decision.needs)
+        item["needs"] = list(decision.needs)
     if decision.also_check:
-        tail["also_check"] = list(decision.also_check)
-    return ", " + json.dumps(tail)[1:]
+        item["also_check"] = list(decision.also_check)
+    return item
 
 
 @bp.get("/taxonomy")

@@ -8,13 +8,11 @@ and nothing a person answers is stored or logged on the server.
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from directory import journey, rules
+from directory import bitmaps, journey, rules
 from directory.rules import Status
 from directory.web import representations
 from directory.web.forms import CheckerForm, choices
@@ -183,17 +181,17 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     vocabulary = directory().vocabulary
     role = next(iter(answers["role"])) if answers.get("role") else None
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
-    groups: dict[str, list[Decided]] = {s.value: [] for s in Status} | {"guidance": []}
-    for decision, scheme_ids in directory().decide_groups(answers, catalogue):
-        for scheme_id in scheme_ids:
-            scheme = catalogue.schemes[scheme_id]
-            if scheme.listing_type == "guidance" and decision.status is not Status.INELIGIBLE:
-                groups["guidance"].append((scheme_id, decision))
-            else:
-                groups[decision.status.value].append((scheme_id, decision))
-    named = representations.naming_profession(catalogue, profession) if profession else set()
+    outcomes = directory().outcomes(answers, catalogue)
+    guidance = catalogue.guidance_bits
+    groups = {  # bitmaps of catalogue.rule_table
+        Status.ELIGIBLE.value: outcomes.eligible & ~guidance,
+        Status.POSSIBLE.value: outcomes.possible & ~guidance,
+        Status.INELIGIBLE.value: outcomes.ineligible,
+        "guidance": outcomes.not_ruled_out & guidance,
+    }
+    order = _display_order(outcomes, catalogue, profession)
     shown = {
-        group: _first_items(decisions, catalogue, named) for group, decisions in groups.items()
+        group: _first_items(bits, order, outcomes, catalogue) for group, bits in groups.items()
     }
     specific = None
     if profession and role != "mentor":
@@ -220,26 +218,30 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     }
 
 
-Decided = tuple[str, rules.Decision]  # a listing's id, and the decision for its group
+def _display_order(outcomes, catalogue, profession: str | None) -> list[int]:
+    """The order listings are shown in within a group, as bitmaps taken one after another:
+    those just for the person's profession first, then fewer steps to take, then by name
+    (the bitmaps' own order)."""
+    named = catalogue.rule_table.naming("mentee", "profession", profession) if profession else 0
+    no_steps = outcomes.eligible | outcomes.ineligible
+    by_steps = [no_steps, *outcomes.possible_by_steps().values()]
+    return [named & bits for bits in by_steps] + [bits & ~named for bits in by_steps]
 
 
-def _first_items(decided: list[Decided], catalogue, named: set[str]):
-    """The listings shown first in a group, without sorting all of them (there may be
-    thousands): those just for the person's profession, then fewer steps, then by name."""
-    name_order = catalogue.name_order
-
-    def order(pair: Decided):
-        scheme_id, decision = pair
-        return (scheme_id not in named, len(decision.needs), name_order[scheme_id])
-
+def _first_items(bits: int, order: list[int], outcomes, catalogue) -> representations.Shown:
+    """The listings shown first in a group, picked without sorting them all (there may be
+    thousands)."""
+    table = catalogue.rule_table
     items = []
-    for scheme_id, decision in heapq.nsmallest(representations.LIST_LIMIT, decided, key=order):
-        scheme = catalogue.schemes[scheme_id]
+    for position in bitmaps.first_in_order(
+        (bits & part for part in order), representations.LIST_LIMIT
+    ):
+        scheme = catalogue.schemes[table.ids[position]]
         items.append(
             {
                 "scheme": scheme,
-                "decision": replace(decision, scheme_id=scheme_id),
+                "decision": outcomes.decision(scheme.id),
                 "provider": catalogue.organisations[scheme.provider],
             }
         )
-    return representations.Shown(items, total=len(decided))
+    return representations.Shown(items, total=bits.bit_count())

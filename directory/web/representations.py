@@ -124,41 +124,37 @@ def scheme_summary_json(scheme: Scheme, catalogue: Catalogue) -> dict:
 def profession_view(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> dict:
     """ "I'm a paramedic": everything open to them, profession-specific listings first."""
     open_to_them = open_to_profession(slug, catalogue, vocabulary)
+    guidance = open_to_them & catalogue.guidance_bits
     own = own_listings(slug, catalogue, vocabulary, open_to_them)
-    specific, shared, guidance = [], [], []
-    for scheme_id in sorted(open_to_them, key=catalogue.name_order.__getitem__):
-        scheme = catalogue.schemes[scheme_id]
-        if scheme.listing_type == "guidance":
-            guidance.append(scheme)
-        else:
-            (specific if scheme_id in own else shared).append(scheme)
     return {
         "term": vocabulary.term("professions", slug),
-        "specific": Shown(specific),
-        "shared": Shown(shared),
-        "guidance": Shown(guidance),
+        "specific": shown_in_name_order(own, catalogue),
+        "shared": shown_in_name_order(open_to_them & ~own & ~guidance, catalogue),
+        "guidance": shown_in_name_order(guidance, catalogue),
         "professional_body": professional_body(slug, vocabulary),
         "search_url": url_for("public.search_page", profession=slug),
     }
 
 
-def open_to_profession(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> frozenset[str]:
-    """Ids of listings a member of this profession can join or might (nothing else known)."""
+def shown_in_name_order(bits: int, catalogue: Catalogue) -> Shown:
+    """The first LIST_LIMIT listings of a bitmap of `catalogue.rule_table`, by name."""
+    ids = catalogue.rule_table.ids_in(bits, LIST_LIMIT)
+    return Shown([catalogue.schemes[i] for i in ids], total=bits.bit_count())
+
+
+def open_to_profession(slug: str, catalogue: Catalogue, vocabulary: Vocabulary) -> int:
+    """The listings a member of this profession can join or might (nothing else known),
+    as a bitmap of `catalogue.rule_table`."""
     answers = rules.parse_answers(vocabulary, {"profession": slug})
-    return rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
+    return catalogue.rule_table.sort(answers).not_ruled_out
 
 
-def own_listings(
-    slug: str, catalogue: Catalogue, vocabulary: Vocabulary, open_to_them=None
-) -> set[str]:
-    """Ids of listings just for this profession: open to it, naming it, not guidance."""
+def own_listings(slug: str, catalogue: Catalogue, vocabulary: Vocabulary, open_to_them=None) -> int:
+    """The listings just for this profession: open to it, naming it, not guidance (a bitmap)."""
     if open_to_them is None:
         open_to_them = open_to_profession(slug, catalogue, vocabulary)
-    return {
-        i
-        for i in naming_profession(catalogue, slug) & open_to_them
-        if catalogue.schemes[i].listing_type != "guidance"
-    }
+    named = catalogue.rule_table.naming("mentee", "profession", slug)
+    return named & open_to_them & ~catalogue.guidance_bits
 
 
 def professional_body(slug: str, vocabulary: Vocabulary):
@@ -185,18 +181,3 @@ class Shown(list):
     @property
     def more(self) -> int:
         return self.total - len(self)
-
-
-def naming_profession(catalogue: Catalogue, slug: str) -> set[str]:
-    """Ids of listings whose mentee rule names this profession itself (not via a group).
-
-    Listings share compiled rules, so each distinct rule is looked at once.
-    """
-    named: set[str] = set()
-    for rule, scheme_ids in catalogue.rule_groups.get("mentee", ()):
-        if any(
-            p.question == "profession" and not p.negated and slug in p.written
-            for p in rules.predicates(rule)
-        ):
-            named.update(scheme_ids)
-    return named

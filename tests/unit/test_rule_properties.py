@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -105,42 +103,5 @@ def test_knowing_more_never_turns_a_yes_into_a_no_for_attainable_steps(vocabular
             if a.status is Status.POSSIBLE and b.status is Status.INELIGIBLE:
                 # only fixed memberships (NIHR Academy) may close a door once answered
                 assert "NIHR Academy members" in " ".join(b.reasons), (a, b)
-
-    check()
-
-
-def test_not_ruled_out_keeps_exactly_what_decide_all_does_not_rule_out(vocabulary, catalogue):
-    """The grouped fast path ("search as me") agrees with the full decision for anyone."""
-
-    @settings(max_examples=300, deadline=None)
-    @given(answers_strategy(vocabulary))
-    def check(raw):
-        answers = rules.parse_answers(vocabulary, raw)
-        decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
-        expected = {d.scheme_id for d in decisions if d.status is not Status.INELIGIBLE}
-        kept = rules.not_ruled_out(vocabulary, answers, catalogue.rule_groups)
-        assert kept == expected
-
-    check()
-
-
-def test_deciding_per_group_gives_every_scheme_the_decision_decide_all_gives(vocabulary, catalogue):
-    # Each listing three times over, as a big catalogue's listings share rules.
-    schemes = [
-        replace(s, scheme_id=f"{s.scheme_id}-{n}")
-        for s in catalogue.rules.values()
-        for n in range(3)
-    ]
-    groups = rules.group_by_signature(schemes)
-    assert sorted(len(ids) for _, ids in groups) == [3] * len(catalogue.rules)
-
-    @settings(max_examples=200, deadline=None)
-    @given(answers_strategy(vocabulary))
-    def check(raw):
-        answers = rules.parse_answers(vocabulary, raw)
-        expected = {d.scheme_id: d for d in rules.decide_all(vocabulary, answers, schemes)}
-        for decision, scheme_ids in rules.decide_groups(vocabulary, answers, groups):
-            for scheme_id in scheme_ids:
-                assert replace(decision, scheme_id=scheme_id) == expected[scheme_id]
 
     check()

@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import yaml
 
-from directory.rules import NOT_SURE
+from directory import rules
+from directory.rules import NOT_SURE, Status
+from tests import expected as oracle
 from tests.web.conftest import text_of
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "scheme_cases.yaml").read_text())
@@ -314,7 +316,7 @@ def test_the_one_page_version_only_insists_on_questions_that_apply(client):
         ("age=30", "age", "unknown parameter"),
     ],
 )
-def test_bad_eligibility_requests_name_the_parameter_and_the_valid_values(
+def test_bad_eligibility_answers_name_the_parameter_and_the_valid_values(
     client, params, parameter, message
 ):
     response = client.get(f"/api/v1/eligibility?{params}")
@@ -324,6 +326,78 @@ def test_bad_eligibility_requests_name_the_parameter_and_the_valid_values(
     (error,) = body["errors"]
     assert (error["parameter"], error["message"]) == (parameter, message)
     assert error["valid"]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ("page=0", "page"),
+        ("page=two", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=101", "page_size"),
+        ("profession=physiotherapist&page_size=-5", "page_size"),
+    ],
+)
+def test_bad_eligibility_paging_names_the_parameter_and_the_range(client, params, parameter):
+    response = client.get(f"/api/v1/eligibility?{params}")
+    assert response.status_code == 400
+    (error,) = response.json["errors"]
+    assert error["parameter"] == parameter
+    assert error["message"].startswith("should be a whole number from 1 to ")
+
+
+# JSON API paging -------------------------------------------------------------------------------
+
+
+def eligibility(client, **params) -> dict:
+    response = client.get(f"/api/v1/eligibility?{urlencode(params, doseq=True)}")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_one_page_holds_the_whole_real_catalogue_by_default(client):
+    data = eligibility(client, profession="physiotherapist")
+    assert (data["page"], data["page_size"], data["pages"]) == (1, 20, 1)
+    assert {group: len(data[group]) for group in GROUP_IDS} == data["counts"]
+    assert sum(data["counts"].values()) == 15
+
+
+def test_each_group_pages_alike_in_name_order_with_its_full_count(client, catalogue):
+    person = {"profession": "radiographer", "stage": "student", "member_of": "none"}
+    whole = eligibility(client, **person, page_size=100)
+    pages = eligibility(client, **person, page_size=2)["pages"]
+    counts = whole["counts"]
+    assert pages == -(-max(counts.values()) // 2) and pages > 1
+    for group in GROUP_IDS:
+        walked = []
+        for page in range(1, pages + 1):
+            data = eligibility(client, **person, page_size=2, page=page)
+            assert data["counts"] == counts and data["page"] == page
+            assert len(data[group]) <= 2
+            walked += data[group]
+        assert walked == whole[group]  # every listing once, with the same reasons
+        names = [(catalogue.schemes[i["id"]].name.lower(), i["id"]) for i in walked]
+        assert names == sorted(names)
+    beyond = eligibility(client, **person, page_size=2, page=pages + 1)
+    assert all(beyond[group] == [] for group in GROUP_IDS)
+    assert beyond["counts"] == counts
+
+
+def test_eligibility_answers_match_the_openapi_schema(client):
+    from jsonschema import Draft202012Validator
+
+    spec = client.get("/api/v1/openapi.json").json
+    schema = {
+        "$ref": "#/components/schemas/Eligibility",
+        "components": spec["components"],
+    }
+    validator = Draft202012Validator(schema)
+    for params in (
+        {"profession": "physiotherapist", "member_of": "none"},
+        {"role": "not-sure", "page_size": 3, "page": 2},
+        {},
+    ):
+        validator.validate(eligibility(client, **params))
 
 
 def test_the_eligibility_api_is_in_the_openapi_document(client):
@@ -338,6 +412,8 @@ def test_the_eligibility_api_is_in_the_openapi_document(client):
         "region",
         "institution",
         "programme",
+        "page",
+        "page_size",
     ]
 
 
@@ -362,6 +438,42 @@ def test_long_result_groups_show_their_first_listings_and_link_to_the_rest(clien
     assert target["my_profession"] == "physiotherapist"  # search as me: the same answers
     listed = re.findall(r'class="app-result__title"><a class="govuk-link"', html)
     assert len(listed) <= 4  # at most one in each of the four groups
+
+
+def html_sections_in_order(html: str) -> dict[str, list[str]]:
+    """The scheme ids each results section links to, in the order shown."""
+    sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
+    return {
+        section_id: list(dict.fromkeys(re.findall(r'href="/schemes/([a-z0-9-]+)"', body)))
+        for section_id, body in zip(sections[1::2], sections[2::2], strict=True)
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_by_name(
+    client, catalogue, vocabulary, case
+):
+    answers = rules.parse_answers(
+        vocabulary,
+        {k: v if isinstance(v, list) else [str(v)] for k, v in case["answers"].items()},
+    )
+    profession = next(iter(answers["profession"])) if answers.get("profession") else None
+    named = oracle.naming_profession(catalogue, profession) if profession else set()
+    decisions = rules.decide_all(vocabulary, answers, catalogue.rules.values())
+
+    def shown_order(d):
+        return (d.scheme_id not in named, len(d.needs), catalogue.schemes[d.scheme_id].name.lower())
+
+    def section(d) -> str:
+        guidance = catalogue.schemes[d.scheme_id].listing_type == "guidance"
+        return "elsewhere" if guidance and d.status is not Status.INELIGIBLE else d.status.value
+
+    wanted: dict[str, list[str]] = {}
+    for decision in sorted(decisions, key=shown_order):
+        wanted.setdefault(section(decision), []).append(decision.scheme_id)
+    html = client.get(f"/check/results?{query(case['answers'])}").get_data(as_text=True)
+    shown = {k: v for k, v in html_sections_in_order(html).items() if k in wanted or v}
+    assert shown == wanted
 
 
 def test_short_result_groups_are_shown_whole_without_a_note(client):
