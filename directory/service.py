@@ -10,8 +10,6 @@ import logging
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlmodel import Session
-
 from directory import catalogue as cat
 from directory import db, outcomes, search, store
 from directory import vocabulary as vocab
@@ -57,9 +55,8 @@ class Directory:
 
     def snapshot(self) -> tuple[cat.Catalogue, int]:
         """The current catalogue (cached in memory) and its version."""
-        with Session(self.engine) as session:
-            catalogue = self.cache.get(session)
-            return catalogue, self.cache.version
+        catalogue = self.cache.get(self.engine)
+        return catalogue, self.cache.version
 
     def import_catalogue(self, catalogue: cat.Catalogue, actor: str) -> store.ImportReport:
         """Merge a catalogue into the database, then rebuild this host's index aside.

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, select
 
 from directory import catalogue as cat
@@ -233,9 +233,14 @@ def bump_version(session: Session) -> int:
     return state.version
 
 
-def catalogue_version(session: Session) -> int:
-    state = session.get(CatalogueState, 1)
-    return state.version if state else 0
+# Every request asks for the version: one Core query, a third of the cost of an ORM load.
+_VERSION = select(CatalogueState.__table__.c.version).where(CatalogueState.__table__.c.id == 1)
+
+
+def catalogue_version(db: Session | Connection) -> int:
+    """The catalogue's version (in a session: as its own transaction sees it)."""
+    connection = db.connection() if isinstance(db, Session) else db
+    return connection.execute(_VERSION).scalar() or 0
 
 
 # Reading -------------------------------------------------------------------------------
@@ -340,12 +345,15 @@ class CatalogueCache:
         self.catalogue = cat.Catalogue({}, {}, {})
         self._lock = threading.Lock()
 
-    def get(self, session: Session) -> cat.Catalogue:
-        version = catalogue_version(session)
+    def get(self, engine: Engine) -> cat.Catalogue:
+        """The catalogue at the database's version: one small query when nothing changed."""
+        with engine.connect() as connection:
+            version = catalogue_version(connection)
         if version != self.version:
             with self._lock:
                 if version != self.version:
-                    self._refresh(session, version)
+                    with Session(engine) as session:
+                        self._refresh(session, version)
         return self.catalogue
 
     def _refresh(self, session: Session, version: int) -> None:
