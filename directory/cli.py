@@ -117,6 +117,22 @@ def import_(file: Path | None) -> None:
 
 
 @main.command()
+def index() -> None:
+    """Rebuild this host's search index from the database (it is derived: safe any time)."""
+    settings = _settings()
+    service = _service(settings)
+    try:
+        service.rebuild_index()
+        catalogue, version = service.snapshot()
+    finally:
+        service.close()
+    click.echo(
+        f"search index rebuilt in {settings.index_dir}: "
+        f"{len(catalogue.schemes)} listings at catalogue version {version}"
+    )
+
+
+@main.command()
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: print)."
 )

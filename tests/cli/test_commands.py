@@ -70,6 +70,25 @@ def test_import_is_idempotent_and_export_round_trips(run, tmp_path):
     assert run("import", str(out)).output.endswith("0 added, 0 updated, 0 removed, 29 unchanged\n")
 
 
+def test_index_rebuilds_a_deleted_search_index_from_the_database(run, tmp_path):
+    from directory import search
+    from directory.config import Settings
+
+    assert run("import").exit_code == 0
+    index_dir = Settings.from_env().index_dir
+    shutil.rmtree(index_dir)
+    result = run("index")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"search index rebuilt in {index_dir}: 15 listings at")
+    manager = search.IndexManager(index_dir)
+    try:
+        assert manager.store.current() is not None
+        doctor = run("doctor")
+        assert "ok    search index: current" in doctor.output, doctor.output
+    finally:
+        manager.close()
+
+
 def test_export_writes_hsds_open_data(run, tmp_path, monkeypatch):
     run("import")
     out = tmp_path / "hsds.json"
