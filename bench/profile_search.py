@@ -15,8 +15,11 @@ queueing. Writes OUT_DIR/inprocess.json (and prints a short version):
     (OUT_DIR/search.prof, for `python -m pstats` or snakeviz; top functions as
     text in the JSON);
   * `/api/v1/schemes` with no parameters, through Flask's test client;
-  * `rules.decide_all` for one person over every scheme (issue #5), for three
-    people, with a profile, and the "search as me" API request that uses it.
+  * for three people (issue #5): `rules.decide_all` over every scheme (every
+    decision worded: the reference), `RuleTable.sort` (every listing's status as
+    bitmaps: what the checker and the API do before wording one page), "search as
+    me" (`Directory.not_ruled_out`), and the eligibility and "search as me" API
+    requests, with a profile of decide_all.
 """
 
 from __future__ import annotations
@@ -203,8 +206,8 @@ def main() -> None:
             rules.decide_all(vocabulary, answers, everything)
         cpu = (time.process_time() - cpu) / 10
         decisions = rules.decide_all(vocabulary, answers, everything)
-        groups = catalogue.rule_groups
-        kept = timed(lambda a=answers, g=groups: rules.not_ruled_out(vocabulary, a, g), 10)
+        sorted_out = timed(lambda a=answers: catalogue.rule_table.sort(a), 20)
+        kept = timed(lambda a=answers: directory.not_ruled_out(a, catalogue), 10)
         url = "/api/v1/schemes?" + urlencode([("my_" + k, v) for k, vs in raw.items() for v in vs])
         client.get(url)
         eligibility_url = "/api/v1/eligibility?" + urlencode(
@@ -213,6 +216,7 @@ def main() -> None:
         decide[name] = {
             "decide_all": summary(times),
             "decide_all_cpu_ms_mean": ms(cpu),
+            "rule_table_sort": summary(sorted_out),
             "not_ruled_out": summary(kept),
             "schemes": len(decisions),
             "outcomes": {s.value: sum(d.status is s for d in decisions) for s in rules.Status},
@@ -238,6 +242,9 @@ def main() -> None:
         },
         "api_no_parameters_in_process": report["api_no_parameters_in_process"],
         "decide_all_median_ms": {k: v["decide_all"]["median_ms"] for k, v in decide.items()},
+        "rule_table_sort_median_ms": {
+            k: v["rule_table_sort"]["median_ms"] for k, v in decide.items()
+        },
         "not_ruled_out_median_ms": {k: v["not_ruled_out"]["median_ms"] for k, v in decide.items()},
         "eligibility_api_median_ms": {
             k: v["eligibility_api"]["median_ms"] for k, v in decide.items()
