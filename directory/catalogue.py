@@ -143,11 +143,40 @@ class Catalogue:
     hashes: dict[str, str] = field(default_factory=dict)  # record id -> content hash, if known
     vocabulary: Vocabulary | None = None  # the vocabulary with this catalogue's courses added
 
+    # Derived once per catalogue (a new Catalogue object comes with every change), so
+    # pages never scan ten thousand listings to find a provider's or a form's few.
+
+    @cached_property
+    def ids_by_name(self) -> list[str]:
+        """Every listing's id in name order (case-insensitive, then by id)."""
+        return sorted(self.schemes, key=lambda i: (self.schemes[i].name.lower(), i))
+
+    @cached_property
+    def name_order(self) -> dict[str, int]:
+        """Each listing's position in name order."""
+        return {scheme_id: position for position, scheme_id in enumerate(self.ids_by_name)}
+
+    @cached_property
+    def by_provider(self) -> dict[str, list[str]]:
+        """Each organisation's listing ids, in name order."""
+        found: dict[str, list[str]] = {}
+        for scheme_id in self.ids_by_name:
+            found.setdefault(self.schemes[scheme_id].provider, []).append(scheme_id)
+        return found
+
+    @cached_property
+    def by_mentoring_type(self) -> dict[str, list[str]]:
+        """The ids of the listings offering each form of mentoring, in name order."""
+        found: dict[str, list[str]] = {}
+        for scheme_id in self.ids_by_name:
+            for slug in self.schemes[scheme_id].mentoring_types:
+                found.setdefault(slug, []).append(scheme_id)
+        return found
+
     @cached_property
     def rule_table(self) -> outcomes.RuleTable:
-        """The rules laid out to decide every listing at once, in name order (computed
-        once per catalogue)."""
-        ordered = sorted(self.rules.values(), key=lambda r: self.name_order[r.scheme_id])
+        """The rules laid out to decide every listing at once, in name order."""
+        ordered = [self.rules[i] for i in self.ids_by_name if i in self.rules]
         return outcomes.RuleTable(self.vocabulary, ordered)
 
     @cached_property
@@ -156,12 +185,6 @@ class Catalogue:
         return self.rule_table.bits_of(
             s.id for s in self.schemes.values() if s.listing_type == "guidance"
         )
-
-    @cached_property
-    def name_order(self) -> dict[str, int]:
-        """Each listing's position in name order (case-insensitive, then by id)."""
-        ordered = sorted(self.schemes.values(), key=lambda s: (s.name.lower(), s.id))
-        return {scheme.id: position for position, scheme in enumerate(ordered)}
 
     def fingerprint(self, scheme_id: str) -> str:
         """Changes whenever anything shown for a listing changes, its provider included."""

@@ -421,9 +421,7 @@ class SearchIndex:
                 for value in values:
                     _add_to_counter(planes, self.facet_bits[facet_id].get(value, 0))
         same_provider = (
-            self.docnums[s.id]
-            for s in catalogue.schemes.values()
-            if s.provider == scheme.provider and s.id in self.docnums
+            self.docnums[i] for i in catalogue.by_provider[scheme.provider] if i in self.docnums
         )
         _add_to_counter(planes, self._bits(same_provider), weight=SAME_PROVIDER_WEIGHT)
         others = self.all_bits & ~(1 << self.docnums[scheme.id])

@@ -194,14 +194,12 @@ def scheme_json(scheme_id: str):
 def browse():
     catalogue = snapshot()
     vocabulary = directory().vocabulary
-    by_provider = {}
-    for s in catalogue.schemes.values():
-        by_provider[s.provider] = by_provider.get(s.provider, 0) + 1
+    offering = catalogue.by_provider
     providers = sorted(catalogue.organisations.values(), key=lambda o: o.name.lower())
     return render_template(
         "public/browse.html",
         professions=vocabulary.term_sets["professions"].terms,
-        providers=[(o, by_provider.get(o.id, 0)) for o in providers if by_provider.get(o.id)],
+        providers=[(o, len(offering[o.id])) for o in providers if o.id in offering],
         mentoring_types=vocabulary.term_sets["mentoring_types"].terms,
     )
 
@@ -224,14 +222,11 @@ def provider(org_id: str):
     org = catalogue.organisations.get(org_id)
     if org is None:
         abort(404)
-    schemes = sorted(
-        (s for s in catalogue.schemes.values() if s.provider == org_id), key=lambda s: s.name
-    )
     return render_template(
         "public/provider.html",
         org=org,
         kind=directory().vocabulary.label("provider_kinds", org.kind),
-        schemes=schemes,
+        schemes=[catalogue.schemes[i] for i in catalogue.by_provider.get(org_id, [])],
     )
 
 
@@ -253,8 +248,10 @@ def mentoring_type(slug: str):
 
 
 def _schemes_offering(catalogue: Catalogue, slug: str) -> representations.Shown:
-    offering = (s for s in catalogue.schemes.values() if slug in s.mentoring_types)
-    return representations.Shown(sorted(offering, key=lambda s: s.name))
+    offering = catalogue.by_mentoring_type.get(slug, [])
+    return representations.Shown(
+        [catalogue.schemes[i] for i in offering[: representations.LIST_LIMIT]], total=len(offering)
+    )
 
 
 # Feeds and site pages ----------------------------------------------------------------------
