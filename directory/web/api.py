@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from directory import facets, rules, search
 from directory.web import representations
@@ -18,6 +18,7 @@ from directory.web.helpers import (
     directory,
     scheme_or_404,
     search_within,
+    slug_url,
     snapshot,
     snapshot_and_version,
 )
@@ -181,10 +182,9 @@ def eligibility():
     outcomes = directory().outcomes(answers, catalogue)
     table = catalogue.rule_table
     counts = {status.value: outcomes.bits(status).bit_count() for status in rules.Status}
-    url = url_for("public.scheme", scheme_id="SCHEME_ID", _external=True)  # one url_for
     groups = {
         status.value: [
-            _eligibility_item(catalogue.schemes[decision.scheme_id], decision, url)
+            _eligibility_item(catalogue.schemes[decision.scheme_id], decision)
             for decision in outcomes.decisions(
                 table.ids_in(outcomes.bits(status), page_size, (page - 1) * page_size)
             )
@@ -208,12 +208,12 @@ ELIGIBILITY_PAGE_SIZE = 20
 MAX_ELIGIBILITY_PAGE_SIZE = 100
 
 
-def _eligibility_item(scheme, decision: rules.Decision, url_pattern: str) -> dict:
+def _eligibility_item(scheme, decision: rules.Decision) -> dict:
     item = {
         "id": scheme.id,
         "name": scheme.name,
         "listing_type": scheme.listing_type,
-        "url": url_pattern.replace("SCHEME_ID", scheme.id),  # slugs need no escaping
+        "url": slug_url("public.scheme", "scheme_id", scheme.id, external=True),
         "reasons": list(decision.reasons),
     }
     if decision.status is rules.Status.POSSIBLE:

@@ -68,8 +68,25 @@ def nice_date(day: dt.date | None) -> str:
     return f"{day.day} {day:%B %Y}" if day else ""
 
 
+def slug_url(endpoint: str, argument: str, slug: str, external: bool = False) -> str:
+    """url_for(endpoint, argument=slug), built once per request and filled in after:
+    slugs ([a-z0-9-]) need no escaping, and a page may link hundreds of listings (each
+    url_for costs tens of microseconds)."""
+    key = (endpoint, argument, external)
+    patterns = g.setdefault("url_patterns", {})
+    if key not in patterns:
+        patterns[key] = url_for(endpoint, **{argument: SLUG_MARK}, _external=external)
+    return patterns[key].replace(SLUG_MARK, slug)
+
+
+SLUG_MARK = "__slug__"  # stands for the slug in a URL pattern: no slug contains "_"
+
+
 def scheme_url(scheme_id: str, **kwargs) -> str:
-    return url_for("public.scheme", scheme_id=scheme_id, **kwargs)
+    """A listing's page (with url_for's options, e.g. _anchor, the slow way)."""
+    if kwargs:
+        return url_for("public.scheme", scheme_id=scheme_id, **kwargs)
+    return slug_url("public.scheme", "scheme_id", scheme_id)
 
 
 NAVIGATION = (  # (text, endpoint, endpoints in its section): shown once its endpoint exists

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from directory import facets, rules
 from directory.catalogue import Catalogue, Scheme, record
 from directory.vocabulary import Vocabulary
-from directory.web.helpers import ANSWER_PREFIX, today, verification
+from directory.web.helpers import ANSWER_PREFIX, slug_url, today, verification
 
 UNKNOWN = "Not stated in our sources"
 
@@ -96,7 +96,7 @@ def scheme_json(scheme: Scheme, catalogue: Catalogue, vocabulary: Vocabulary) ->
     org = catalogue.organisations[scheme.provider]
     data = record(scheme)
     data.update(
-        url=url_for("public.scheme", scheme_id=scheme.id, _external=True),
+        url=slug_url("public.scheme", "scheme_id", scheme.id, external=True),
         provider=record(org),
         link=scheme.url,
         review_due=scheme.review_due.isoformat() if scheme.review_due else None,
@@ -116,8 +116,8 @@ def scheme_summary_json(scheme: Scheme, catalogue: Catalogue) -> dict:
         "listing_type": scheme.listing_type,
         "access": scheme.access,
         "last_verified": scheme.last_verified.isoformat() if scheme.last_verified else None,
-        "url": url_for("public.scheme", scheme_id=scheme.id, _external=True),
-        "api_url": url_for("api.scheme", scheme_id=scheme.id, _external=True),
+        "url": slug_url("public.scheme", "scheme_id", scheme.id, external=True),
+        "api_url": slug_url("api.scheme", "scheme_id", scheme.id, external=True),
     }
 
 
