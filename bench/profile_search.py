@@ -106,7 +106,7 @@ def phases(index, query: search.Query) -> dict[str, float] | None:
     try:
         index._found_cache.clear()
         index._postings_cache.clear()
-        with index.searcher() as searcher:
+        with index.searcher_on_demand() as searcher:
             clock = [time.perf_counter()]
             plan = index.plan(query.text) if query.text else None
             clock.append(time.perf_counter())

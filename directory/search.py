@@ -28,7 +28,7 @@ import time
 import uuid
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -435,13 +435,28 @@ class SearchIndex:
                 break
         return [self.ids[docnum] for docnum in found[:limit]]
 
-    def searcher(self) -> Searcher:
-        """A new searcher on this snapshot, for one search: use it in a `with` block.
+    @contextlib.contextmanager
+    def searcher_on_demand(self) -> Iterator[Callable[[], Searcher]]:
+        """A function giving one search's searcher, opened the first time it is asked for.
 
         One per search, not one per thread: servers that start a thread per request
-        would otherwise leave a searcher, and its open files, behind every time.
+        would otherwise leave a searcher, and its open files, behind every time. And
+        only on demand: most searches find every word's postings in the cache and take
+        the hits' text from the catalogue, and opening a searcher (a reader for each
+        segment, and 10,000 stored-field offsets) was a seventh of a search page.
         """
-        return self._new_searcher()
+        opened: list[Searcher] = []
+
+        def searcher() -> Searcher:
+            if not opened:
+                opened.append(self._new_searcher())
+            return opened[0]
+
+        try:
+            yield searcher
+        finally:
+            for one in opened:
+                one.close()
 
     def close(self) -> None:
         self.ix.close()
@@ -493,9 +508,13 @@ class SearchIndex:
             options += [Alternative(f, stem, TEXT_FIELDS[f]) for f in ("name", "summary")]
         return tuple(options), stems
 
-    def run(self, query: Query) -> Results:
-        """Search, filter, count facets and fetch one page: every search state in one call."""
-        with self.searcher() as searcher:
+    def run(self, query: Query, catalogue: Catalogue | None = None) -> Results:
+        """Search, filter, count facets and fetch one page: every search state in one call.
+
+        `catalogue` (at this index's version) gives the hits' names and summaries without
+        reading the index's stored fields.
+        """
+        with self.searcher_on_demand() as searcher:
             found = self._found(searcher, query.text.strip())
             matched = found.matched
             if query.within is not None:
@@ -510,12 +529,12 @@ class SearchIndex:
             page = min(max(1, query.page), pages)
             order = self.by_name if query.sort == "name" or not found.plan else found.ranking
             docnums = self._page(order, final, (page - 1) * query.page_size, query.page_size)
-            hits = [self._hit(searcher, found.highlight, docnum) for docnum in docnums]
+            hits = [self._hit(searcher, found.highlight, docnum, catalogue) for docnum in docnums]
         return Results(
             hits, total, counts, page, pages, found.suggestion, found.corrected, found.relaxed
         )
 
-    def _found(self, searcher: Searcher, text: str) -> Found:
+    def _found(self, searcher: Callable[[], Searcher], text: str) -> Found:
         """What the words match, ranked: kept for the next search with the same words.
 
         Paging, filtering and re-sorting reuse it, so only new words cost a search.
@@ -532,7 +551,7 @@ class SearchIndex:
                 self._found_cache.popitem(last=False)
         return found
 
-    def _search(self, searcher: Searcher, text: str) -> Found:
+    def _search(self, searcher: Callable[[], Searcher], text: str) -> Found:
         if not text:
             return Found(None, self.all_bits, (), frozenset())
         plan = self.plan(text)
@@ -552,7 +571,7 @@ class SearchIndex:
         highlight = plan.highlight if plan else frozenset()
         return Found(plan, matched, ranking, highlight, suggestion, corrected, relaxed)
 
-    def _matches(self, searcher: Searcher, plan: Plan | None) -> int:
+    def _matches(self, searcher: Callable[[], Searcher], plan: Plan | None) -> int:
         """The bitmap of listings the plan matches: every part, or any with `every_word` off."""
         if plan is None:
             return 0
@@ -564,7 +583,7 @@ class SearchIndex:
             matched = (matched & bits) if plan.every_word else (matched | bits)
         return matched & self.all_bits
 
-    def _rank(self, searcher: Searcher, plan: Plan, matched: int) -> array:
+    def _rank(self, searcher: Callable[[], Searcher], plan: Plan, matched: int) -> array:
         """The matched listings, best first: each alternative found adds its BM25F score.
 
         Ties go by name, so equal listings come in the order people scan for.
@@ -580,7 +599,7 @@ class SearchIndex:
         ranked = sorted(bitmaps.positions(matched), key=lambda d: (-totals[d], name_rank[d]))
         return array("I", ranked)
 
-    def _postings(self, searcher: Searcher, alternative: Alternative) -> Postings:
+    def _postings(self, searcher: Callable[[], Searcher], alternative: Alternative) -> Postings:
         """A word's listings and scores in one field, read once per snapshot (most recent kept)."""
         key = (alternative.field, alternative.text)
         with self._lock:
@@ -588,7 +607,7 @@ class SearchIndex:
             if postings is not None:
                 self._postings_cache.move_to_end(key)
                 return postings
-        postings = read_postings(searcher, *key, self._lengths)
+        postings = read_postings(searcher(), *key, self._lengths)
         postings = Postings(self._bits(postings[0]), *postings)
         with self._lock:
             self._postings_cache[key] = postings
@@ -631,11 +650,19 @@ class SearchIndex:
                     break
         return found[start:]
 
-    def _hit(self, searcher: Searcher, highlight: frozenset[str], docnum: int) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        name = _highlight(highlight, stored["name"], self.schema["name"].analyzer)
-        summary = _highlight(highlight, stored["summary"], self.schema["summary"].analyzer)
-        return Hit(stored["id"], name, summary)
+    def _hit(self, searcher, highlight: frozenset[str], docnum: int, catalogue) -> Hit:
+        scheme_id = self.ids[docnum]
+        scheme = catalogue.schemes.get(scheme_id) if catalogue else None
+        if scheme is not None:
+            name, summary = scheme.name, scheme.summary
+        else:  # no catalogue, or one that has moved on: the text as indexed
+            stored = searcher().stored_fields(docnum)
+            name, summary = stored["name"], stored["summary"]
+        return Hit(
+            scheme_id,
+            _highlight(highlight, name, self.schema["name"].analyzer),
+            _highlight(highlight, summary, self.schema["summary"].analyzer),
+        )
 
     def suggest(self, text: str) -> str | None:
         """A corrected spelling of the query, from the index's words and the vocabulary's."""

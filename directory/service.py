@@ -92,7 +92,7 @@ class Directory:
         """
         catalogue, version = at or self.snapshot()
         try:
-            return self.index.get(catalogue, version).run(query), False
+            return self.index.get(catalogue, version).run(query, catalogue), False
         except search.IndexUnavailable as error:
             log.warning("searching without an index: %s", error)
         except Exception:

@@ -406,3 +406,28 @@ def test_the_bit_sliced_counter_adds_weights_per_listing():
     search._add_to_counter(planes, 0b0100, weight=10)
     counts = [sum(((planes[i] >> doc) & 1) << i for i in range(len(planes))) for doc in range(4)]
     assert counts == [1, 2, 11, 0]
+
+
+def test_a_repeated_search_given_the_catalogue_opens_no_searcher(index, catalogue, monkeypatch):
+    """Cached postings and the catalogue's text answer it: no reader per search."""
+    query = search.Query("physio leadership", page_size=100)
+    first = index.run(query, catalogue)  # fills the postings cache
+    opened = []
+    real = index._new_searcher
+    monkeypatch.setattr(index, "_new_searcher", lambda: opened.append(1) or real())
+    again = index.run(query, catalogue)
+    assert opened == []
+    assert again == first
+    assert index.run(query) == first  # without the catalogue: the stored text, the same
+    assert opened == [1]
+
+
+def test_hits_the_catalogue_no_longer_has_show_the_text_as_indexed(index, catalogue):
+    """An index a step behind the catalogue (a rebuild under way) still shows every hit."""
+    gone = dict(catalogue.schemes)
+    del gone["csp-mentoring"]
+    moved_on = cat.Catalogue(catalogue.organisations, gone, catalogue.rules)
+    hits = {h.id: h for h in index.run(search.Query("physio", page_size=100), moved_on).hits}
+    assert re.sub("<[^>]+>", "", hits["csp-mentoring"].name_html) == (
+        "Chartered Society of Physiotherapy mentoring scheme"
+    )
