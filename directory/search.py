@@ -20,6 +20,7 @@ import fcntl
 import functools
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ import uuid
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from markupsafe import escape
@@ -40,6 +41,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector
@@ -52,7 +54,7 @@ from directory.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # bump when the schema or document shape changes: forces a rebuild
+SCHEMA_VERSION = 3  # bump when the schema, document shape or meta.json changes: forces a rebuild
 # Word-search fields and how much a match in each counts (name > provider > summary > description).
 TEXT_FIELDS = {"name": 4.0, "provider": 3.0, "summary": 2.0, "description": 1.0}
 TERMS_BOOST = 4.0  # a listing that is about a vocabulary term ("physio" -> physiotherapist)
@@ -257,8 +259,10 @@ class IndexStore:
         for scheme in sorted(catalogue.schemes.values(), key=lambda s: s.id):
             writer.add_document(**document(scheme, catalogue))
         writer.commit()
+        with ix.reader() as reader:
+            statistics = collection_statistics(reader)
         ix.close()
-        self._write_meta(path, version)
+        self._write_meta(path, version, statistics)
         self._make_current(path)
         log.info(
             "search index v%s built: %d listings in %.2fs",
@@ -286,10 +290,14 @@ class IndexStore:
             writer.update_document(**document(catalogue.schemes[scheme_id], catalogue))
         writer.commit()  # whoosh commits atomically: readers see before or after
         ix.close()
-        self._write_meta(path, version)
+        self._write_meta(path, version, self.meta(path)["statistics"])
 
-    def _write_meta(self, path: Path, version: int) -> None:
-        meta = {"catalogue_version": version, "schema_version": SCHEMA_VERSION}
+    def _write_meta(self, path: Path, version: int, statistics: dict) -> None:
+        meta = {
+            "catalogue_version": version,
+            "schema_version": SCHEMA_VERSION,
+            "statistics": statistics,
+        }
         tmp = path / f"meta.json.{uuid.uuid4().hex}"
         tmp.write_text(json.dumps(meta))
         os.replace(tmp, path / "meta.json")
@@ -356,6 +364,7 @@ class SearchIndex:
             self._toc = self.ix._read_toc()
             self.schema = self._toc.schema  # FileIndex.schema would re-read the TOC each time
             self.meta = json.loads((path / "meta.json").read_text())
+            self.statistics = self.meta["statistics"]
             self._load_structures()
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
             if getattr(self, "ix", None) is not None:
@@ -369,6 +378,113 @@ class SearchIndex:
         self._found_cache: OrderedDict[str, Found] = OrderedDict()
         self._postings_cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._length_cache: dict[tuple[int, str], bytes] = {}
+
+    def keep_caches_of(self, earlier: SearchIndex, catalogue: Catalogue) -> int:
+        """Take over what an earlier snapshot of this same index folder had cached, where
+        it still holds; returns how many entries were kept.
+
+        Every worker reopens its index after each edit, and refilling the caches cost
+        about a second of CPU per worker at 10,000 listings. An edit changes a few
+        documents: those whose id or content at a document number differ from the
+        earlier snapshot's (edited, added, or moved when Whoosh merged small segments).
+        A cached word is kept unless one of them contains it or its document count
+        moved; a cached search is kept unless one of them matches it or one of its
+        words' counts moved. Both are cut down to the unchanged documents, whose scores
+        are what a fresh read would give (the collection statistics are fixed per
+        build: see read_postings). So a worker that kept its caches answers exactly as
+        one that has just started, as the tests check edit after edit.
+        """
+        if earlier.path != self.path or earlier.statistics != self.statistics:
+            return 0  # another index, or rebuilt: nothing to share
+        changed = self._changed_since(earlier)
+        words_of = self._words_of(changed, catalogue)
+        if words_of is None:
+            return 0
+        moved = self._bits(changed)
+        unchanged = self.all_bits & ~moved
+
+        def same_count(key: tuple[str, str], frequency: int | None, bits: int) -> bool:
+            """Is a word in as many live documents as when it was read (so its idf
+            holds)? Those unchanged that had it, and those changed that now have it."""
+            if not self.schema[key[0]].scorable:
+                return True
+            now = (bits & unchanged).bit_count()
+            now += sum(key in words for words in words_of.values())
+            return now == frequency
+
+        with earlier._lock:
+            cached_postings = dict(earlier._postings_cache)
+            cached_found = list(earlier._found_cache.items())
+        postings = self._kept_postings(cached_postings, words_of, moved, same_count)
+        found = self._kept_found(cached_found, words_of, moved, same_count)
+        with self._lock:
+            self._postings_cache.update(postings)
+            self._found_cache.update(found)
+        return len(postings) + len(found)
+
+    def _changed_since(self, earlier: SearchIndex) -> list[int]:
+        """Document numbers not holding, unchanged, what they held in `earlier`."""
+        old_ids, old_fingerprints = earlier.ids, earlier.fingerprints
+        return [
+            docnum
+            for docnum, scheme_id in self.ids.items()
+            if old_ids.get(docnum) != scheme_id
+            or old_fingerprints.get(scheme_id) != self.fingerprints[scheme_id]
+        ]
+
+    def _words_of(self, docnums: list[int], catalogue: Catalogue) -> dict[int, set] | None:
+        """Each document's (field, indexed word) pairs, from the catalogue's listings;
+        None if the catalogue does not hold exactly what was indexed for one of them."""
+        words: dict[int, set[tuple[str, str]]] = {}
+        for docnum in docnums:
+            scheme_id = self.ids[docnum]
+            scheme = catalogue.schemes.get(scheme_id)
+            if scheme is None or catalogue.fingerprint(scheme_id) != self.fingerprints[scheme_id]:
+                return None
+            words[docnum] = {
+                (name, word.decode())
+                for name, value in document(scheme, catalogue).items()
+                if self.schema[name].indexed and value
+                for word, *_ in self.schema[name].index(value)
+            }
+        return words
+
+    def _kept_postings(self, cached: dict, words_of, moved: int, same_count):
+        in_changed = set().union(*words_of.values())
+        flags = moved.to_bytes((self.size + 7) // 8, "little")
+        kept: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        for key, entry in cached.items():
+            if key in in_changed or not same_count(key, entry.frequency, entry.bits):
+                continue
+            if entry.bits & moved:  # it names documents that have changed: leave them out
+                pairs = [
+                    (d, score)
+                    for d, score in zip(entry.docnums, entry.scores, strict=True)
+                    if d >= self.size or not flags[d >> 3] >> (d & 7) & 1
+                ]
+                entry = replace(
+                    entry,
+                    bits=entry.bits & ~moved,
+                    docnums=[d for d, _ in pairs],
+                    scores=[s for _, s in pairs],
+                )
+            kept[key] = entry
+        return kept
+
+    def _kept_found(self, cached: list, words_of, moved: int, same_count):
+        unchanged = self.all_bits & ~moved
+        kept: OrderedDict[str, Found] = OrderedDict()
+        for text, entry in cached:
+            plan = entry.plan
+            if plan is None or entry.suggestion or entry.relaxed:  # cheap, or may now differ
+                continue
+            if not all(same_count(key, *counted) for key, counted in entry.counted.items()):
+                continue
+            if any(_plan_matches(plan, words) for words in words_of.values()):
+                continue
+            # The ranking may still name changed documents: paging skips what is not matched.
+            kept[text] = replace(entry, matched=entry.matched & unchanged)
+        return kept
 
     def _new_searcher(self) -> Searcher:
         toc = self._toc
@@ -579,7 +695,13 @@ class SearchIndex:
                 relaxed = bool(matched)
         ranking = self._rank(searcher, plan, matched) if matched else ()
         highlight = plan.highlight if plan else frozenset()
-        return Found(plan, matched, ranking, highlight, suggestion, corrected, relaxed)
+        counted = {}  # what each scored word's idf was worked out from
+        for part in plan.parts if plan else ():
+            for a in part:
+                if self.schema[a.field].scorable:
+                    postings = self._postings(searcher, a)
+                    counted[(a.field, a.text)] = (postings.frequency, postings.bits)
+        return Found(plan, matched, ranking, highlight, suggestion, corrected, relaxed, counted)
 
     def _matches(self, searcher: Callable[[], Searcher], plan: Plan | None) -> int:
         """The bitmap of listings the plan matches: every part, or any with `every_word` off."""
@@ -617,8 +739,7 @@ class SearchIndex:
             if postings is not None:
                 self._postings_cache.move_to_end(key)
                 return postings
-        postings = read_postings(searcher(), *key, self._lengths)
-        postings = Postings(self._bits(postings[0]), *postings)
+        postings = read_postings(searcher(), *key, self._lengths, self.statistics, self.all_bits)
         with self._lock:
             self._postings_cache[key] = postings
             while len(self._postings_cache) > POSTINGS_CACHE_SIZE:
@@ -706,6 +827,12 @@ class Plan:
     highlight: frozenset[str]
 
 
+def _plan_matches(plan: Plan, words: set[tuple[str, str]]) -> bool:
+    """Would a document with these (field, word) pairs match the plan?"""
+    parts = [any((a.field, a.text) in words for a in part) for part in plan.parts]
+    return all(parts) if plan.every_word else any(parts)
+
+
 @dataclass(frozen=True)
 class Found:
     plan: Plan | None
@@ -715,6 +842,8 @@ class Found:
     suggestion: str | None = None
     corrected: bool = False
     relaxed: bool = False
+    # (field, word) -> (Postings.frequency, Postings.bits) for each scored word
+    counted: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -722,10 +851,33 @@ class Postings:
     bits: int
     docnums: list[int]
     scores: list[float]
+    frequency: int | None  # live documents with the word when read (its idf); unscored: None
 
 
-def read_postings(searcher: Searcher, field_name: str, text: str, lengths) -> tuple[list, list]:
+def collection_statistics(reader) -> dict:
+    """What BM25 needs of the whole index, fixed when it is built (see read_postings)."""
+    documents = reader.doc_count_all()
+    return {
+        "documents": documents,
+        "average_length": {
+            name: reader.field_length(name) / (documents or 1)
+            for name, field_type in reader.schema.items()
+            if field_type.scorable
+        },
+    }
+
+
+def read_postings(
+    searcher: Searcher, field_name: str, text: str, lengths, statistics: dict, live: int
+) -> Postings:
     """Every document with `text` in `field_name`, and its BM25F score for it.
+
+    The idf's document total and the average field lengths are `statistics`, taken
+    when the index was built, and the idf counts the `live` documents with the word:
+    Whoosh's own counts include documents replaced in place until segments merge, so
+    every edit would shift every listing's score and no worker could keep what it
+    had read. This way a listing's score moves only with its own words or the word's
+    live count, and `SearchIndex.keep_caches_of` can tell when.
 
     Unscored fields (the facets) score 1 per document. Read straight from the
     posting blocks: Whoosh's matchers cost several times more per posting, and
@@ -733,24 +885,27 @@ def read_postings(searcher: Searcher, field_name: str, text: str, lengths) -> tu
     """
     reader = searcher.reader()
     scorable = searcher.schema[field_name].scorable
-    if scorable:
-        idf = searcher.idf(field_name, text)
-        average = searcher.avg_field_length(field_name) or 1
-    docnums, scores = [], []
+    found = []  # (leaf number, leaf, its docnums from 0, their term frequencies)
+    docnums: list[int] = []
     for number, (leaf, offset) in enumerate(reader.leaf_readers()):
-        if (field_name, text) not in leaf:
-            continue
-        ids, weights = _leaf_postings(leaf.postings(field_name, text))
-        docnums += [offset + i for i in ids]
-        if not scorable:
-            scores += [1.0] * len(ids)
-            continue
+        if (field_name, text) in leaf:
+            ids, weights = _leaf_postings(leaf.postings(field_name, text), weighted=scorable)
+            found.append((number, leaf, ids, weights))
+            docnums += [offset + i for i in ids]
+    bits = bitmaps.from_positions(docnums, reader.doc_count_all())
+    if not scorable:
+        return Postings(bits, docnums, [1.0] * len(docnums), None)
+    frequency = (bits & live).bit_count()
+    idf = math.log(statistics["documents"] / (frequency + 1)) + 1
+    average = statistics["average_length"].get(field_name) or 1
+    scores: list[float] = []
+    for number, leaf, ids, weights in found:
         doc_lengths = lengths(number, leaf, field_name)
         scores += [
             bm25(idf, weight, LENGTHS[doc_lengths[i]], average, BM25_B, BM25_K1)
             for i, weight in zip(ids, weights, strict=True)
         ]
-    return docnums, scores
+    return Postings(bits, docnums, scores, frequency)
 
 
 def term_docnums(reader, field_name: str, text) -> list[int]:
@@ -789,7 +944,14 @@ def _column(reader, name: str, docnums: list[int]) -> dict[int, str]:
 
 
 def _leaf_postings(matcher, weighted: bool = True) -> tuple[list[int], list[float]]:
-    """One segment's document numbers and (if `weighted`) term frequencies for a term."""
+    """One segment's document numbers and (if `weighted`) term frequencies for a term.
+
+    Deleted documents (a listing edited in place leaves its old version behind until
+    segments merge) are included: Whoosh would filter them out one posting at a time,
+    ten times slower; callers keep only live documents (SearchIndex.all_bits).
+    """
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        matcher = matcher.child
     ids, weights = [], []
     if isinstance(matcher, W3LeafMatcher):  # whole blocks at a time
         while matcher.is_active():
@@ -920,6 +1082,8 @@ class IndexManager:
         except IndexUnavailable as error:
             log.warning("%s", error)
             return None
+        if self._open is not None:
+            index.keep_caches_of(self._open, catalogue)
         self._retire(self._open)
         self._open = index
         return index

@@ -54,10 +54,11 @@ def wait_for_rebuild(manager: search.IndexManager, catalogue, version: int):
 def test_a_build_writes_a_new_folder_aside_and_points_current_at_it(root, manager, catalogue):
     first = manager.rebuild(catalogue, 1)
     assert (root / "CURRENT").read_text() == first.name
-    assert json.loads((first / "meta.json").read_text()) == {
-        "catalogue_version": 1,
-        "schema_version": search.SCHEMA_VERSION,
-    }
+    meta = json.loads((first / "meta.json").read_text())
+    assert meta["catalogue_version"] == 1 and meta["schema_version"] == search.SCHEMA_VERSION
+    # BM25's collection statistics, fixed at the build (see search.read_postings)
+    assert meta["statistics"]["documents"] == len(catalogue.schemes)
+    assert meta["statistics"]["average_length"]["name"] > 1
     reader = search.SearchIndex(first, catalogue.vocabulary)
 
     second = manager.rebuild(catalogue, 1)
@@ -310,6 +311,80 @@ def test_an_edited_provider_updates_its_listings(manager, catalogue, monkeypatch
         "sor-leadership-mentoring",
         "sor-student-leadership-elective",
     ]
+
+
+QUERIES = [
+    search.Query("physio", page_size=100),
+    search.Query("mentoring", page_size=100),
+    search.Query("leadership students", page_size=100),
+    search.Query("radiography", {"stage": ["student"]}, page_size=100),
+    search.Query("peer", sort="name", page_size=100),
+    search.Query("dietitian", page_size=100),
+    search.Query("csp", page_size=100),
+    search.Query("kaleidoscope", page_size=100),
+    search.Query("zygote", page_size=100),
+    search.Query("", {"profession": ["paramedic"]}, page_size=100),
+]
+
+
+def answers(index: search.SearchIndex, catalogue) -> list:
+    """What a search page shows for each query: the listings found, in order, and counts."""
+    found = []
+    for query in QUERIES:
+        results = index.run(query, catalogue)
+        found.append(([h.id for h in results.hits], results.total, results.facet_counts))
+    return found
+
+
+def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fresh_one(
+    manager, catalogue, vocabulary
+):
+    """Edits, a removal and an addition, enough for Whoosh to merge its small segments
+    (moving documents): the caches carried from snapshot to snapshot never answer
+    differently from a snapshot opened afresh."""
+    index = manager.ensure(catalogue, 1)
+    answers(index, catalogue)  # fill the caches
+    new = catalogue.schemes["elizabeth-casson-trust-mentoring"].model_copy(
+        update={"id": "zygote-buddies", "name": "Zygote buddies", "provider": "csp"}
+    )
+    new_rules, _ = cat.compile_scheme(new, vocabulary)
+    edits = [
+        lambda c: edited(c, **KALEIDOSCOPE),
+        lambda c: edited(c, scheme_id="bda-mentoring", summary="Dietitians mentor dietitians."),
+        lambda c: edited(c, scheme_id="csp-mentoring", name="CSP mentoring"),
+        lambda c: dataclasses.replace(
+            c,
+            schemes={k: v for k, v in c.schemes.items() if k != "io-mentoring"},
+            rules={k: v for k, v in c.rules.items() if k != "io-mentoring"},
+        ),
+        lambda c: dataclasses.replace(
+            c, schemes={**c.schemes, new.id: new}, rules={**c.rules, new.id: new_rules}
+        ),
+        *[
+            lambda c, n=n: edited(c, scheme_id="sor-leadership-mentoring", summary=f"Zygote {n}.")
+            for n in range(5)
+        ],
+    ]
+    kept_any = 0
+    current = catalogue
+    for version, edit in enumerate(edits, start=2):
+        current = edit(current)
+        index = manager.get(current, version)
+        kept_any += bool(index._postings_cache)  # carried over, before any search
+        fresh = search.SearchIndex(index.path, vocabulary)
+        try:
+            assert answers(index, current) == answers(fresh, current), version
+        finally:
+            fresh.close()
+    assert kept_any == len(edits)
+    assert ids(index, "zygote") and "io-mentoring" not in ids(index, "osteopath")
+
+
+def test_a_snapshot_of_another_index_folder_gives_it_nothing(root, vocabulary, catalogue):
+    first = search.IndexManager(root / "a").ensure(catalogue, 1)
+    second = search.IndexManager(root / "b").ensure(catalogue, 1)
+    first.run(search.Query("physio"), catalogue)
+    assert second.keep_caches_of(first, catalogue) == 0
 
 
 def test_catching_up_twice_writes_once(manager, catalogue, monkeypatch):
