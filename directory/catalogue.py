@@ -186,6 +186,36 @@ class Catalogue:
             s.id for s in self.schemes.values() if s.listing_type == "guidance"
         )
 
+    def keep_derived_of(self, earlier: Catalogue, changed: Iterable[str]) -> None:
+        """Take over `earlier`'s derived tables that the changed listings leave as they
+        were (most edits change words, not names, providers, forms or rules): every
+        worker derives them again after every edit, a tenth of a second at 10,000."""
+        same_listings = self.schemes.keys() == earlier.schemes.keys()
+        if not same_listings or self.vocabulary is not earlier.vocabulary:
+            return
+        changed = list(changed)
+
+        def same(read) -> bool:
+            return all(read(earlier, i) == read(self, i) for i in changed)
+
+        def attribute(name: str):
+            return lambda catalogue, i: getattr(catalogue.schemes[i], name)
+
+        kept = []
+        if same(attribute("name")):
+            kept += ["ids_by_name", "name_order"]
+            if same(attribute("provider")):
+                kept.append("by_provider")
+            if same(attribute("mentoring_types")):
+                kept.append("by_mentoring_type")
+            if same(lambda catalogue, i: catalogue.rules.get(i)):  # compiled rules are shared
+                kept.append("rule_table")
+                if same(attribute("listing_type")):
+                    kept.append("guidance_bits")
+        for name in kept:
+            if name in earlier.__dict__:  # where cached_property keeps what it worked out
+                self.__dict__[name] = earlier.__dict__[name]
+
     def fingerprint(self, scheme_id: str) -> str:
         """Changes whenever anything shown for a listing changes, its provider included."""
         scheme = self.schemes[scheme_id]

@@ -388,11 +388,13 @@ class CatalogueCache:
             compiled = {k: v for k, v in old.rules.items() if k in live_schemes}
             for ident in changed_schemes:
                 compiled[ident], _ = cat.compile_scheme(schemes[ident], old.vocabulary)
+            same_ids = schemes.keys() == old.schemes.keys()  # then still in id order
             self.catalogue = cat.Catalogue(
                 organisations=organisations,
-                schemes=dict(sorted(schemes.items())),
-                rules=dict(sorted(compiled.items())),
+                schemes=schemes if same_ids else dict(sorted(schemes.items())),
+                rules=compiled if same_ids else dict(sorted(compiled.items())),
                 hashes=hashes,
                 vocabulary=old.vocabulary,
             )
+            self.catalogue.keep_derived_of(old, changed_schemes)
         self.version = version

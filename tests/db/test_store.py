@@ -149,3 +149,48 @@ def test_every_import_bumps_the_catalogue_version_once(engine, catalogue):
     import_(engine, edited(catalogue, "csp-mentoring", cost="Free"))
     with Session(engine) as session:
         assert store.catalogue_version(session) == before + 1
+
+
+DERIVED = ("ids_by_name", "name_order", "by_provider", "by_mentoring_type", "rule_table")
+
+
+def derived_tables(catalogue: cat.Catalogue) -> dict:
+    return {name: getattr(catalogue, name) for name in DERIVED}
+
+
+def fresh_tables(catalogue: cat.Catalogue) -> dict:
+    """The same tables worked out again from scratch, to compare with."""
+    copy = cat.Catalogue(
+        catalogue.organisations, catalogue.schemes, catalogue.rules, vocabulary=catalogue.vocabulary
+    )
+    tables = derived_tables(copy)
+    tables["rule_table"] = tables["rule_table"].ids  # the table itself has no equality
+    return tables
+
+
+def comparable(catalogue: cat.Catalogue) -> dict:
+    tables = derived_tables(catalogue)
+    tables["rule_table"] = tables["rule_table"].ids
+    return tables
+
+
+def test_the_cache_keeps_derived_tables_that_an_edit_leaves_as_they_were(
+    engine, catalogue, base_vocabulary
+):
+    import_(engine, catalogue)
+    cache = store.CatalogueCache(base_vocabulary)
+    before = cache.get(engine)
+    tables = derived_tables(before)
+
+    edit_on_site(engine, "csp-mentoring", summary="A new summary, nothing else.")
+    after = cache.get(engine)
+    assert after is not before and after.schemes["csp-mentoring"].summary.startswith("A new")
+    for name, table in derived_tables(after).items():
+        assert table is tables[name], name  # taken over, not worked out again
+    assert comparable(after) == fresh_tables(after)
+
+    edit_on_site(engine, "csp-mentoring", name="Zzz last by name")
+    renamed = cache.get(engine)
+    assert renamed.ids_by_name[-1] == "csp-mentoring"  # worked out again: the name moved
+    assert renamed.rule_table is not tables["rule_table"]
+    assert comparable(renamed) == fresh_tables(renamed)
