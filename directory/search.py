@@ -500,7 +500,8 @@ class SearchIndex:
         with self._new_searcher() as searcher:
             reader = searcher.reader()
             live = list(reader.all_doc_ids())
-            self.size = (max(live) + 1) if live else 0
+            # Deleted documents too: postings name them (see _leaf_postings).
+            self.size = reader.doc_count_all() if live else 0
             columns = {
                 name: _column(reader, name, live) for name in ("id", "name_sort", "fingerprint")
             }
@@ -727,9 +728,11 @@ class SearchIndex:
                 boost = alternative.boost
                 for docnum, score in zip(postings.docnums, postings.scores, strict=True):
                     totals[docnum] += boost * score
-        name_rank = self.name_rank
-        ranked = sorted(bitmaps.positions(matched), key=lambda d: (-totals[d], name_rank[d]))
-        return array("I", ranked)
+        # Best score first, ties in name order: a stable sort of the matched listings
+        # taken in name order (a tuple key per listing cost three times as much).
+        flags = matched.to_bytes((self.size + 7) // 8, "little")
+        by_name = [d for d in self.by_name if flags[d >> 3] >> (d & 7) & 1]
+        return array("I", sorted(by_name, key=totals.__getitem__, reverse=True))
 
     def _postings(self, searcher: Callable[[], Searcher], alternative: Alternative) -> Postings:
         """A word's listings and scores in one field, read once per snapshot (most recent kept)."""
