@@ -416,7 +416,8 @@ class SearchIndex:
             cached_postings = dict(earlier._postings_cache)
             cached_found = list(earlier._found_cache.items())
         postings = self._kept_postings(cached_postings, words_of, moved, same_count)
-        found = self._kept_found(cached_found, words_of, moved, same_count)
+        shrank = earlier.size > self.size  # a merge dropped deleted documents
+        found = self._kept_found(cached_found, words_of, moved, same_count, shrank)
         with self._lock:
             self._postings_cache.update(postings)
             self._found_cache.update(found)
@@ -451,27 +452,29 @@ class SearchIndex:
 
     def _kept_postings(self, cached: dict, words_of, moved: int, same_count):
         in_changed = set().union(*words_of.values())
+        # Documents that changed, and numbers past the end (a merge dropped the deleted).
+        gone = moved | ~((1 << self.size) - 1)
         flags = moved.to_bytes((self.size + 7) // 8, "little")
         kept: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         for key, entry in cached.items():
             if key in in_changed or not same_count(key, entry.frequency, entry.bits):
                 continue
-            if entry.bits & moved:  # it names documents that have changed: leave them out
+            if entry.bits & gone:  # it names documents no longer there as they were
                 pairs = [
                     (d, score)
                     for d, score in zip(entry.docnums, entry.scores, strict=True)
-                    if d >= self.size or not flags[d >> 3] >> (d & 7) & 1
+                    if d < self.size and not flags[d >> 3] >> (d & 7) & 1
                 ]
                 entry = replace(
                     entry,
-                    bits=entry.bits & ~moved,
+                    bits=entry.bits & ~gone,
                     docnums=[d for d, _ in pairs],
                     scores=[s for _, s in pairs],
                 )
             kept[key] = entry
         return kept
 
-    def _kept_found(self, cached: list, words_of, moved: int, same_count):
+    def _kept_found(self, cached: list, words_of, moved: int, same_count, shrank: bool):
         unchanged = self.all_bits & ~moved
         kept: OrderedDict[str, Found] = OrderedDict()
         for text, entry in cached:
@@ -482,8 +485,15 @@ class SearchIndex:
                 continue
             if any(_plan_matches(plan, words) for words in words_of.values()):
                 continue
-            # The ranking may still name changed documents: paging skips what is not matched.
-            kept[text] = replace(entry, matched=entry.matched & unchanged)
+            # The ranking may still name changed documents (paging skips what is not
+            # matched), but not numbers past the end, where a merge shrank the index.
+            ranking = entry.ranking
+            if shrank:
+                ranking = array("I", (d for d in ranking if d < self.size))
+            counted = {key: (n, bits & unchanged) for key, (n, bits) in entry.counted.items()}
+            kept[text] = replace(
+                entry, matched=entry.matched & unchanged, ranking=ranking, counted=counted
+            )
         return kept
 
     def _new_searcher(self) -> Searcher:
