@@ -27,6 +27,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI_FILE = Path(__file__).parent / "openapi.json"
 MAX_PAGE_SIZE = 100
+ELIGIBILITY_PAGE_SIZE = 20  # listings of each group; the real catalogue fits on one page
+MAX_ELIGIBILITY_PAGE_SIZE = 100
 
 
 class BadRequest(Exception):
@@ -164,9 +166,9 @@ def scheme(scheme_id: str):
 def eligibility():
     """Which listings a person can join (or mentor with), could join, or cannot, and why.
 
-    Each group is paged alike (page 2 is listings 51-100 of each, in name order), with
-    every group's full count: at ten thousand listings the whole answer would weigh
-    3 MB, and nobody reads past the first page of "not open to you".
+    Each group is paged alike, in name order (page 2 is listings 21-40 of each at the
+    default page size), with every group's full count: at ten thousand listings the
+    whole answer would weigh 3 MB, and nobody reads far into "not open to you".
     """
     vocabulary = directory().vocabulary
     errors: list[dict] = []
@@ -202,10 +204,6 @@ def eligibility():
             **groups,
         }
     )
-
-
-ELIGIBILITY_PAGE_SIZE = 20
-MAX_ELIGIBILITY_PAGE_SIZE = 100
 
 
 def _eligibility_item(scheme, decision: rules.Decision) -> dict:
