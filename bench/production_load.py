@@ -120,7 +120,10 @@ def main() -> None:
             open_loop[rate] = {**result, "edits": summarise_edits(more)}
         memory = workers_memory(site)
         per_kind = cost_per_kind(site, urls.read_text().split(), out)
-        errors_in_log = [line for line in site.log().splitlines() if "Traceback" in line]
+        server_log = site.log()
+        errors_in_log = [line for line in server_log.splitlines() if "Traceback" in line]
+        if errors_in_log:  # keep what went wrong: the host's folder goes with it
+            (out / "server-errors.txt").write_text(tracebacks(server_log))
     finally:
         if site is not None:
             site.stop()
@@ -135,6 +138,19 @@ def main() -> None:
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     (out / "edits.json").write_text(json.dumps(edits, indent=1))
     print(markdown(summary, out))
+
+
+def tracebacks(log: str) -> str:
+    """Each traceback in a server log, with the line before it (what was being done)."""
+    lines, found, inside = log.splitlines(), [], False
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            found += ["", *lines[max(0, i - 1) : i]]
+            inside = True
+        if inside:
+            found.append(line)
+            inside = line.startswith((" ", "Traceback")) or not line.strip()
+    return "\n".join(found) + "\n"
 
 
 def run(command: list, **kwargs) -> None:
