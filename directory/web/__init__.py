@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from pathlib import Path
 
@@ -19,7 +21,32 @@ from directory.web import helpers
 csrf = CSRFProtect()
 
 
+class WithoutQueryStrings(logging.Filter):
+    """Takes query strings out of the development server's request lines.
+
+    Checker answers and searches live in URLs and must never reach a log; under
+    gunicorn the access log format leaves them out (directory.serve), and this does the
+    same for `flask run`, which scripts/site.sh uses.
+    """
+
+    QUERY = re.compile(r"\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.QUERY.sub("", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+def _quiet_request_lines() -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WithoutQueryStrings) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(WithoutQueryStrings())
+
+
 def init_app(app: Flask) -> None:
+    _quiet_request_lines()
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(Path(app.root_path).parent / "templates")),

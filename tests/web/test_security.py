@@ -1107,3 +1107,24 @@ def test_the_report_form_asks_for_no_personal_data(app):
         "created_at",
         "resolved_at",
     }
+
+
+def test_the_development_server_logs_requests_without_their_answers(app, caplog):
+    """`flask run` (scripts/site.sh) logs each request line: never its query string."""
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    url = f"http://127.0.0.1:{server.port}/check/results?profession=physiotherapist&region=london"
+    with caplog.at_level("INFO", logger="werkzeug"):
+        with urllib.request.urlopen(url) as response:
+            assert response.status == 200
+        thread.join(timeout=10)
+    server.server_close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /check/results HTTP/1.1" in line for line in lines), lines
+    assert not any("physiotherapist" in line or "london" in line for line in lines), lines
