@@ -898,13 +898,8 @@ def read_postings(
     """
     reader = searcher.reader()
     scorable = searcher.schema[field_name].scorable
-    found = []  # (leaf number, leaf, its docnums from 0, their term frequencies)
-    docnums: list[int] = []
-    for number, (leaf, offset) in enumerate(reader.leaf_readers()):
-        if (field_name, text) in leaf:
-            ids, weights = _leaf_postings(leaf.postings(field_name, text), weighted=scorable)
-            found.append((number, leaf, ids, weights))
-            docnums += [offset + i for i in ids]
+    found = list(_segment_postings(reader, field_name, text, weighted=scorable))
+    docnums = [offset + i for _, _, offset, ids, _ in found for i in ids]
     bits = bitmaps.from_positions(docnums, reader.doc_count_all())
     if not scorable:
         return Postings(bits, docnums, [1.0] * len(docnums), None)
@@ -912,7 +907,7 @@ def read_postings(
     idf = math.log(statistics["documents"] / (frequency + 1)) + 1
     average = statistics["average_length"].get(field_name) or 1
     scores: list[float] = []
-    for number, leaf, ids, weights in found:
+    for number, leaf, _, ids, weights in found:
         doc_lengths = lengths(number, leaf, field_name)
         scores += [
             bm25(idf, weight, LENGTHS[doc_lengths[i]], average, BM25_B, BM25_K1)
@@ -923,12 +918,17 @@ def read_postings(
 
 def term_docnums(reader, field_name: str, text) -> list[int]:
     """The documents a term is in, read a block at a time (deleted ones included)."""
-    docnums: list[int] = []
-    for leaf, offset in reader.leaf_readers():
+    found = _segment_postings(reader, field_name, text, weighted=False)
+    return [offset + i for _, _, offset, ids, _ in found for i in ids]
+
+
+def _segment_postings(reader, field_name: str, text, weighted: bool):
+    """Each segment's postings of a term: (its number, the segment, its first document
+    number, the segment's own document numbers, their term frequencies if `weighted`)."""
+    for number, (leaf, offset) in enumerate(reader.leaf_readers()):
         if (field_name, text) in leaf:
-            ids, _ = _leaf_postings(leaf.postings(field_name, text), weighted=False)
-            docnums += [offset + i for i in ids] if offset else ids
-    return docnums
+            ids, weights = _leaf_postings(leaf.postings(field_name, text), weighted)
+            yield number, leaf, offset, ids, weights
 
 
 def _column(reader, name: str, docnums: list[int]) -> dict[int, str]:
