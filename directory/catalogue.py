@@ -195,22 +195,23 @@ class Catalogue:
             return
         changed = list(changed)
 
-        def same(read) -> bool:
-            return all(read(earlier, i) == read(self, i) for i in changed)
-
-        def attribute(name: str):
-            return lambda catalogue, i: getattr(catalogue.schemes[i], name)
+        def unchanged(field_name: str) -> bool:
+            return all(
+                getattr(earlier.schemes[i], field_name) == getattr(self.schemes[i], field_name)
+                for i in changed
+            )
 
         kept = []
-        if same(attribute("name")):
+        if unchanged("name"):
             kept += ["ids_by_name", "name_order"]
-            if same(attribute("provider")):
+            if unchanged("provider"):
                 kept.append("by_provider")
-            if same(attribute("mentoring_types")):
+            if unchanged("mentoring_types"):
                 kept.append("by_mentoring_type")
-            if same(lambda catalogue, i: catalogue.rules.get(i)):  # compiled rules are shared
+            # Compiled rules are shared, so an unchanged rule is the same object.
+            if all(earlier.rules.get(i) == self.rules.get(i) for i in changed):
                 kept.append("rule_table")
-                if same(attribute("listing_type")):
+                if unchanged("listing_type"):
                     kept.append("guidance_bits")
         for name in kept:
             if name in earlier.__dict__:  # where cached_property keeps what it worked out
