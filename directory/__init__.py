@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         AUTO_IMPORT=True,  # an empty database is filled from data/schemes.yaml
         BUILD_INDEX=True,  # build this host's search index at start if it is missing or stale
+        # The public may see a catalogue up to a second old (people signed in, never): one
+        # version query a second per worker instead of one per request.
+        CATALOGUE_MAX_AGE=1.0,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # tokens last the session: forms left open still work

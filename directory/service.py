@@ -53,10 +53,10 @@ class Directory:
         if build_index:
             self.index.ensure(*self.snapshot())
 
-    def snapshot(self) -> tuple[cat.Catalogue, int]:
-        """The current catalogue (cached in memory) and its version."""
-        catalogue = self.cache.get(self.engine)
-        return catalogue, self.cache.version
+    def snapshot(self, max_age: float = 0.0) -> tuple[cat.Catalogue, int]:
+        """The current catalogue (cached in memory) and its version: as the database has
+        them now, or had them at most `max_age` seconds ago (see CatalogueCache.get)."""
+        return self.cache.get(self.engine, max_age)
 
     def import_catalogue(self, catalogue: cat.Catalogue, actor: str) -> store.ImportReport:
         """Merge a catalogue into the database, then rebuild this host's index aside.

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -334,19 +336,34 @@ def is_empty(session: Session) -> bool:
 class CatalogueCache:
     """The catalogue as one process holds it in memory, kept current cheaply.
 
-    Each request asks the database for the catalogue version (one tiny query);
-    only when it moved are the rows changed since then fetched and compiled,
-    so an edit costs a few rows, not a reload of every listing.
+    Asking for it costs one tiny query for the catalogue version (or nothing, if
+    asked again within `max_age` seconds); only when the version moved are the rows
+    changed since then fetched and compiled, so an edit costs a few rows, not a
+    reload of every listing.
     """
 
     def __init__(self, vocabulary: Vocabulary):
         self.vocabulary = vocabulary
-        self.version = -1
-        self.catalogue = cat.Catalogue({}, {}, {})
+        # (catalogue, version), replaced as one: a reader never pairs one with the other's
+        # successor.
+        self.current: tuple[cat.Catalogue, int] = (cat.Catalogue({}, {}, {}), -1)
+        self._checked_at = -math.inf  # time.monotonic() of the last version query
         self._lock = threading.Lock()
 
-    def get(self, engine: Engine) -> cat.Catalogue:
-        """The catalogue at the database's version: one small query when nothing changed."""
+    @property
+    def catalogue(self) -> cat.Catalogue:
+        return self.current[0]
+
+    @property
+    def version(self) -> int:
+        return self.current[1]
+
+    def get(self, engine: Engine, max_age: float = 0.0) -> tuple[cat.Catalogue, int]:
+        """The catalogue and its version, as the database has them now, or as it had them
+        at most `max_age` seconds ago (then without asking it again)."""
+        if max_age and time.monotonic() - self._checked_at < max_age:
+            return self.current
+        checked_at = time.monotonic()
         with engine.connect() as connection:
             version = catalogue_version(connection)
         if version != self.version:
@@ -354,7 +371,13 @@ class CatalogueCache:
                 if version != self.version:
                     with Session(engine) as session:
                         self._refresh(session, version)
-        return self.catalogue
+        self._checked_at = checked_at
+        return self.current
+
+    def forget_check(self) -> None:
+        """Ask the database again on the next `get`, however recent the last check (after
+        this process changed the catalogue, so it sees its own change at once)."""
+        self._checked_at = -math.inf
 
     def _refresh(self, session: Session, version: int) -> None:
         """Fetch what changed since the cached version; recompile only what must be.
@@ -381,7 +404,7 @@ class CatalogueCache:
             hashes[ident] = content_hash
             changed_schemes.append(ident)
         if changed_orgs or len(organisations) != len(old.organisations) or old.vocabulary is None:
-            self.catalogue = compiled_catalogue(
+            catalogue = compiled_catalogue(
                 self.vocabulary, list(organisations.values()), list(schemes.values()), hashes
             )
         else:
@@ -389,12 +412,12 @@ class CatalogueCache:
             for ident in changed_schemes:
                 compiled[ident], _ = cat.compile_scheme(schemes[ident], old.vocabulary)
             same_ids = schemes.keys() == old.schemes.keys()  # then still in id order
-            self.catalogue = cat.Catalogue(
+            catalogue = cat.Catalogue(
                 organisations=organisations,
                 schemes=schemes if same_ids else dict(sorted(schemes.items())),
                 rules=compiled if same_ids else dict(sorted(compiled.items())),
                 hashes=hashes,
                 vocabulary=old.vocabulary,
             )
-            self.catalogue.keep_derived_of(old, changed_schemes)
-        self.version = version
+            catalogue.keep_derived_of(old, changed_schemes)
+        self.current = (catalogue, version)

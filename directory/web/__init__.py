@@ -118,12 +118,6 @@ def _snapshot() -> None:
         helpers.snapshot()
 
 
-# Pages with drafts, accounts, password links or a signed-in person's details: never
-# kept in a browser's or a proxy's cache, so the back button after signing out, or the
-# next person at a shared computer, cannot bring them back.
-PRIVATE_BLUEPRINTS = ("editor", "auth")
-
-
 def _make_csp_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -149,7 +143,7 @@ def _security_headers(response):
         # file without closing it, while a plain body is compressed and closed.
         response.direct_passthrough = False
         response.make_sequence()
-    if request.blueprint in PRIVATE_BLUEPRINTS:
+    if request.blueprint in helpers.PRIVATE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
     return response
 

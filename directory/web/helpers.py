@@ -7,12 +7,18 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Flask, abort, current_app, g, request, url_for
+from flask import Flask, abort, current_app, g, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
 from directory import facets, search
 from directory.catalogue import Catalogue, Scheme
 from directory.service import Directory
+
+# Pages with drafts, accounts, password links or a signed-in person's details: never
+# kept in a browser's or a proxy's cache, so the back button after signing out, or the
+# next person at a shared computer, cannot bring them back; and always on the latest
+# catalogue (see _max_age).
+PRIVATE_BLUEPRINTS = ("editor", "auth")
 
 
 def directory() -> Directory:
@@ -20,10 +26,19 @@ def directory() -> Directory:
 
 
 def snapshot() -> Catalogue:
-    """The catalogue for this request (one version check per request)."""
+    """The catalogue for this request (at most one version check per request)."""
     if "catalogue" not in g:
-        g.catalogue, g.catalogue_version = directory().snapshot()
+        g.catalogue, g.catalogue_version = directory().snapshot(_max_age())
     return g.catalogue
+
+
+def _max_age() -> float:
+    """How old this request's catalogue may be. Someone signed in (a hub lead who has just
+    saved, maybe through another worker) sees every change at once; the public sees it
+    within CATALOGUE_MAX_AGE seconds, which spares the database a query per request."""
+    if "_user_id" in session or request.blueprint in PRIVATE_BLUEPRINTS:
+        return 0.0
+    return current_app.config["CATALOGUE_MAX_AGE"]
 
 
 def snapshot_and_version() -> tuple[Catalogue, int]:

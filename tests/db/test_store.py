@@ -179,18 +179,18 @@ def test_the_cache_keeps_derived_tables_that_an_edit_leaves_as_they_were(
 ):
     import_(engine, catalogue)
     cache = store.CatalogueCache(base_vocabulary)
-    before = cache.get(engine)
+    before, _ = cache.get(engine)
     tables = derived_tables(before)
 
     edit_on_site(engine, "csp-mentoring", summary="A new summary, nothing else.")
-    after = cache.get(engine)
+    after, _ = cache.get(engine)
     assert after is not before and after.schemes["csp-mentoring"].summary.startswith("A new")
     for name, table in derived_tables(after).items():
         assert table is tables[name], name  # taken over, not worked out again
     assert comparable(after) == fresh_tables(after)
 
     edit_on_site(engine, "csp-mentoring", name="Zzz last by name")
-    renamed = cache.get(engine)
+    renamed, _ = cache.get(engine)
     assert renamed.ids_by_name[-1] == "csp-mentoring"  # worked out again: the name moved
     assert renamed.rule_table is not tables["rule_table"]
     assert comparable(renamed) == fresh_tables(renamed)

@@ -352,3 +352,25 @@ def test_editing_a_listing_the_form_cannot_show_keeps_its_rule(editing_app):
         "any": [{"profession": "paramedic"}, {"stage": "student"}]
     }
     assert document["cost"] == "Free"
+
+
+def test_the_public_may_see_the_catalogue_a_moment_late_but_hub_leads_never(tmp_path):
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}", CATALOGUE_MAX_AGE=3600)
+    service = app.extensions["directory"]
+    with service.session() as db:
+        user = accounts.add_user(db, "hugh@example.org", "Hugh", "hub_lead", ["csp"], "test")
+        accounts.set_password(user, PASSWORD)
+    public, lead = app.test_client(), signed_in(app, "hugh@example.org")
+    page, new_name = "/schemes/csp-mentoring", "Renamed through another worker"
+
+    def shows_new_name(client) -> bool:
+        return new_name in text_of(client.get(page).get_data(as_text=True))
+
+    assert not shows_new_name(public)
+    with service.session() as db:  # another worker or host publishes a change
+        scheme, version = editing.published(db, "csp-mentoring")
+        editing.publish(db, scheme.model_copy(update={"name": new_name}), "cara", version)
+    assert not shows_new_name(public)  # the version was checked less than an hour ago
+    assert shows_new_name(lead)  # signed in: always the latest
+    assert shows_new_name(public)  # and this process has caught up since
+    service.close()
