@@ -53,6 +53,7 @@ class RuleTable:
         }
         self._compile()
         self._naming = self._terms_named()
+        self.shared_outcomes = rules.SharedOutcomes()  # wording, kept from person to person
 
     def _terms_named(self) -> dict[tuple[str, str, str], int]:
         """(role, question, slug) -> the listings whose rule for the role names that
@@ -200,7 +201,9 @@ class Outcomes:
     @property
     def evaluator(self) -> rules.Evaluator:
         if self._evaluator is None:  # shared by every decision worded for this person
-            self._evaluator = rules.Evaluator(self.table.vocabulary, self.answers)
+            self._evaluator = rules.Evaluator(
+                self.table.vocabulary, self.answers, self.table.shared_outcomes
+            )
         return self._evaluator
 
     def decision(self, scheme_id: str) -> Decision:

@@ -254,18 +254,24 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 class Evaluator:
-    """Evaluates rules for one person's answers, each distinct rule once."""
+    """Evaluates rules for one person's answers, each distinct rule once (and, given
+    SharedOutcomes, each distinct rule once for everyone who answers its questions alike)."""
 
-    def __init__(self, vocabulary: Vocabulary, answers: Answers):
+    def __init__(
+        self, vocabulary: Vocabulary, answers: Answers, shared: SharedOutcomes | None = None
+    ):
         self.vocabulary = vocabulary
         self.answers = answers
+        self.shared = shared
         self._memo: dict[int, Outcome] = {}
         self.worded: dict[tuple, Outcome] = {}  # see _role_outcome
 
     def outcome(self, node: Rule) -> Outcome:
         found = self._memo.get(id(node))
         if found is None:
-            found = self._memo[id(node)] = self._evaluate(node)
+            found = self._memo[id(node)] = (
+                self.shared.outcome(self, node) if self.shared else self._evaluate(node)
+            )
         return found
 
     def _evaluate(self, node: Rule) -> Outcome:
@@ -305,6 +311,36 @@ class Evaluator:
             return Outcome(Status.POSSIBLE, needs=(_join_steps(steps),))
         reason = vocabulary.sentence(node.question, "unmet", written, answered)
         return Outcome(Status.INELIGIBLE, (reason,))
+
+
+class SharedOutcomes:
+    """Worded outcomes kept from one person to the next, for the rules of one catalogue.
+
+    A rule's outcome, reasons and all, depends only on the answers to the questions its
+    predicates ask, and people share those: a rule about profession and region reads
+    the same for every physiotherapist in London, whatever else they answered. Keyed
+    by the rule (held, so never reused for another) and those answers; emptied when
+    full, so memory stays bounded whatever people answer.
+    """
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = limit
+        self._questions: dict[Rule, tuple[str, ...]] = {}
+        self._outcomes: dict[tuple, Outcome] = {}
+
+    def outcome(self, evaluator: Evaluator, node: Rule) -> Outcome:
+        questions = self._questions.get(node)
+        if questions is None:
+            questions = tuple(sorted({p.question for p in predicates(node)}))
+            self._questions[node] = questions
+        key = (node, *map(evaluator.answers.get, questions))
+        found = self._outcomes.get(key)
+        if found is None:
+            found = evaluator._evaluate(node)
+            if len(self._outcomes) >= self.limit:
+                self._outcomes.clear()
+            self._outcomes[key] = found
+        return found
 
 
 def join_words(words: list[str], conjunction: str = "or") -> str:

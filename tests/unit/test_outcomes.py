@@ -115,3 +115,26 @@ def test_guidance_listings_are_the_guidance_bits(catalogue):
     table = catalogue.rule_table
     guidance = {s.id for s in catalogue.schemes.values() if s.listing_type == "guidance"}
     assert guidance and set(table.ids_in(catalogue.guidance_bits)) == guidance
+
+
+def test_wording_kept_from_person_to_person_is_what_each_would_get_alone(vocabulary):
+    """Random rules, one SharedOutcomes for everyone (so small it is often emptied):
+    every outcome, reasons and needs included, is what a fresh evaluator words."""
+    shared = rules.SharedOutcomes(limit=50)
+    compiled = []
+
+    @settings(max_examples=300, deadline=None)
+    @given(rule_strategy(vocabulary), st.lists(answers_strategy(vocabulary), min_size=2))
+    def check(raw_rule, people):
+        node, problems = vocabulary.compiler.compile(raw_rule, LocatedDocument("t", None), ())
+        if problems:
+            return
+        compiled.append(node)  # earlier rules too: the memo holds them for later people
+        for raw in people:
+            answers = rules.parse_answers(vocabulary, raw)
+            remembering = rules.Evaluator(vocabulary, answers, shared)
+            alone = rules.Evaluator(vocabulary, answers)
+            for rule in compiled[-5:]:
+                assert remembering.outcome(rule) == alone.outcome(rule)
+
+    check()
