@@ -330,6 +330,19 @@ QUERIES = [
 ]
 
 
+SNAPSHOT_TABLES = (
+    "size",
+    "ids",
+    "docnums",
+    "fingerprints",
+    "by_name",
+    "name_rank",
+    "all_bits",
+    "facet_bits",
+    "spelling_words",
+)
+
+
 def answers(index: search.SearchIndex, catalogue) -> list:
     """What a search page shows for each query: the listings found, in order, and counts."""
     found = []
@@ -368,20 +381,28 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             for n in range(5)
         ],
     ]
-    kept_any = 0
+    kept_any = segments_lent = 0
     current = catalogue
     for version, edit in enumerate(edits, start=2):
         current = edit(current)
+        earlier = index
         index = manager.get(current, version)
         kept_any += bool(index._postings_cache)  # carried over, before any search
+        segments_lent += any(
+            tables is earlier.segment_tables.get(segment)
+            for segment, tables in index.segment_tables.items()
+        )
         fresh = search.SearchIndex(index.path, vocabulary)
         try:
+            for table in SNAPSHOT_TABLES:  # those built from tables the earlier one lent
+                assert getattr(index, table) == getattr(fresh, table), (version, table)
             assert answers(index, current) == answers(fresh, current), version
             index._found_cache.clear()  # rank again from the words' kept postings
             assert answers(index, current) == answers(fresh, current), version
         finally:
             fresh.close()
     assert kept_any == len(edits)
+    assert segments_lent > len(edits) // 2  # every edit but those Whoosh merged everything in
     assert ids(index, "zygote") and "io-mentoring" not in ids(index, "osteopath")
 
 
