@@ -323,7 +323,7 @@ class SharedOutcomes:
     full, so memory stays bounded whatever people answer.
     """
 
-    def __init__(self, limit: int = 100_000):
+    def __init__(self, limit: int = 20_000):
         self.limit = limit
         self._questions: dict[Rule, tuple[str, ...]] = {}
         self._outcomes: dict[tuple, Outcome] = {}

@@ -15,9 +15,11 @@ rebuild aside for big changes) and every process on the host reopens it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import functools
+import itertools
 import json
 import logging
 import math
@@ -41,11 +43,13 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
+from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector
 from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 from directory import bitmaps
 from directory import facets as facet_defs
@@ -283,7 +287,7 @@ class IndexStore:
     ) -> None:
         """Apply a few changed listings to the current index in place. Lock held."""
         ix = whoosh_index.open_dir(str(path))
-        writer = ix.writer()
+        writer = _LingeringWriter(ix)
         for scheme_id in removed:
             writer.delete_by_term("id", scheme_id)
         for scheme_id in changed:
@@ -291,6 +295,7 @@ class IndexStore:
         writer.commit()  # whoosh commits atomically: readers see before or after
         ix.close()
         self._write_meta(path, version, self.meta(path)["statistics"])
+        remove_unused_files(path)
 
     def _write_meta(self, path: Path, version: int, statistics: dict) -> None:
         meta = {
@@ -313,6 +318,48 @@ class IndexStore:
         for child in self.root.iterdir():
             if child.is_dir() and child != keep and now - child.stat().st_mtime > grace_seconds:
                 shutil.rmtree(child, ignore_errors=True)
+
+
+class _LingeringWriter(SegmentWriter):
+    """A writer that leaves superseded generations' files in place.
+
+    Whoosh deletes them at commit: the table of contents of earlier generations, and
+    the segments a commit merged away. But each worker's snapshot is pinned to the
+    generation it opened and opens its segments' files anew for each search, so a
+    merge by another worker would pull them from under it (FileNotFoundError in the
+    middle of a search). `remove_unused_files` deletes them once no snapshot can still
+    be reading them.
+    """
+
+    def _commit_toc(self, segments) -> None:
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+
+
+def remove_unused_files(path: Path, grace_seconds: float = 60) -> None:
+    """Delete generations superseded more than `grace_seconds` ago (a worker notices a new
+    catalogue version within a second or two), and the segments none of the rest use."""
+    storage = FileStorage(str(path), supports_mmap=False)
+    pattern = TOC._pattern(whoosh_index._DEF_INDEX_NAME)
+    tocs = {int(m.group(1)): name for name in storage.list() if (m := pattern.match(name))}
+    generations = sorted(tocs)
+    now = time.time()
+    kept = [generations[-1]] + [
+        generation
+        for generation, successor in itertools.pairwise(generations)
+        if now - storage.file_modified(tocs[successor]) < grace_seconds
+    ]
+    in_use = {
+        segment.segment_id()
+        for generation in kept
+        for segment in TOC.read(storage, whoosh_index._DEF_INDEX_NAME, generation).segments
+    }
+    segment_file = TOC._segment_pattern(whoosh_index._DEF_INDEX_NAME)
+    for name in storage.list():
+        toc = pattern.match(name)
+        segment = None if toc else segment_file.match(name)
+        if (toc and int(toc.group(1)) not in kept) or (segment and segment[1] not in in_use):
+            with contextlib.suppress(OSError):
+                storage.delete_file(name)
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -421,19 +468,19 @@ class SearchIndex:
         self._length_cache: dict[tuple[int, str], bytes] = {}
 
     def keep_caches_of(self, earlier: SearchIndex, catalogue: Catalogue) -> int:
-        """Take over what an earlier snapshot of this same index folder had cached, where
-        it still holds; returns how many entries were kept.
+        """Take over what an earlier snapshot of this same index folder had cached, brought
+        up to date; returns how many entries were kept.
 
         Every worker reopens its index after each edit, and refilling the caches cost
         about a second of CPU per worker at 10,000 listings. An edit changes a few
         documents: those whose id or content at a document number differ from the
         earlier snapshot's (edited, added, or moved when Whoosh merged small segments).
-        A cached word is kept unless one of them contains it or its document count
-        moved; a cached search is kept unless one of them matches it or one of its
-        words' counts moved. Both are cut down to the unchanged documents, whose scores
-        are what a fresh read would give (the collection statistics are fixed per
-        build: see read_postings). So a worker that kept its caches answers exactly as
-        one that has just started, as the tests check edit after edit.
+        A cached word, and a cached search, is kept while the live document count of
+        each word it scores holds (so its idf does: the other statistics are fixed per
+        build, see read_postings): the unchanged documents keep the scores they had,
+        and the changed ones are read (for a word) or scored and put in their place
+        (for a search). So a worker that kept its caches answers exactly as one that
+        has just started, as the tests check edit after edit.
         """
         if earlier.path != self.path or earlier.statistics != self.statistics:
             return 0  # another index, or rebuilt: nothing to share
@@ -441,24 +488,13 @@ class SearchIndex:
         words_of = self._words_of(changed, catalogue)
         if words_of is None:
             return 0
-        moved = self._bits(changed)
-        unchanged = self.all_bits & ~moved
-
-        def same_count(key: tuple[str, str], frequency: int | None, bits: int) -> bool:
-            """Is a word in as many live documents as when it was read (so its idf
-            holds)? Those unchanged that had it, and those changed that now have it."""
-            if not self.schema[key[0]].scorable:
-                return True
-            now = (bits & unchanged).bit_count()
-            now += sum(key in words for words in words_of.values())
-            return now == frequency
-
+        edit = _Edit(self, changed, words_of, shrank=earlier.size > self.size)
         with earlier._lock:
             cached_postings = dict(earlier._postings_cache)
             cached_found = list(earlier._found_cache.items())
-        postings = self._kept_postings(cached_postings, words_of, moved, same_count)
-        shrank = earlier.size > self.size  # a merge dropped deleted documents
-        found = self._kept_found(cached_found, words_of, moved, same_count, shrank)
+        with self.searcher_on_demand() as searcher:
+            postings = self._kept_postings(searcher, cached_postings, edit)
+            found = self._kept_found(cached_found, postings, edit)
         with self._lock:
             self._postings_cache.update(postings)
             self._found_cache.update(found)
@@ -491,51 +527,81 @@ class SearchIndex:
             }
         return words
 
-    def _kept_postings(self, cached: dict, words_of, moved: int, same_count):
-        in_changed = set().union(*words_of.values())
-        # Documents that changed, and numbers past the end (a merge dropped the deleted).
-        gone = moved | ~((1 << self.size) - 1)
-        flags = moved.to_bytes((self.size + 7) // 8, "little")
+    def _kept_postings(self, searcher, cached: dict, edit: _Edit) -> dict:
+        """Cached words whose count held: the unchanged documents' postings, and the
+        changed documents' read from the index (they sit in the small new segments)."""
         kept: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         for key, entry in cached.items():
-            if key in in_changed or not same_count(key, entry.frequency, entry.bits):
+            if not edit.same_count(key, entry.frequency, entry.bits):
                 continue
-            if entry.bits & gone:  # it names documents no longer there as they were
-                pairs = [
-                    (d, score)
-                    for d, score in zip(entry.docnums, entry.scores, strict=True)
-                    if d < self.size and not flags[d >> 3] >> (d & 7) & 1
-                ]
-                entry = replace(
-                    entry,
-                    bits=entry.bits & ~gone,
-                    docnums=[d for d, _ in pairs],
-                    scores=[s for _, s in pairs],
+            if entry.bits & edit.gone:  # it names documents no longer there as they were
+                entry = edit.without_gone(entry)
+            if key in edit.containing:
+                added = read_postings(
+                    searcher(),
+                    *key,
+                    self._lengths,
+                    self.statistics,
+                    self.all_bits,
+                    only=edit.containing[key],
+                    frequency=entry.frequency,
                 )
+                entry = _joined(entry, added)
             kept[key] = entry
         return kept
 
-    def _kept_found(self, cached: list, words_of, moved: int, same_count, shrank: bool):
-        unchanged = self.all_bits & ~moved
+    def _kept_found(self, cached: list, postings: dict, edit: _Edit) -> dict:
+        """Cached searches whose words' counts held, with the changed documents they now
+        match ranked in among the others (ties by name, as _rank puts them)."""
         kept: OrderedDict[str, Found] = OrderedDict()
         for text, entry in cached:
             plan = entry.plan
             if plan is None or entry.suggestion or entry.relaxed:  # cheap, or may now differ
                 continue
-            if not all(same_count(key, *counted) for key, counted in entry.counted.items()):
+            if not all(edit.same_count(key, *counted) for key, counted in entry.counted.items()):
                 continue
-            if any(_plan_matches(plan, words) for words in words_of.values()):
-                continue
-            # The ranking may still name changed documents (paging skips what is not
-            # matched), but not numbers past the end, where a merge shrank the index.
+            matching = [d for d in edit.changed if _plan_matches(plan, edit.words_of[d])]
+            still = entry.matched & edit.unchanged
+            # The ranking may name documents it no longer matches (paging skips them), but
+            # not numbers past the end, where a merge shrank the index.
             ranking = entry.ranking
-            if shrank:
+            if edit.shrank:
                 ranking = array("I", (d for d in ranking if d < self.size))
-            counted = {key: (n, bits & unchanged) for key, (n, bits) in entry.counted.items()}
+            if matching:
+                if not all((a.field, a.text) in postings for part in plan.parts for a in part):
+                    continue  # a word of it was not kept: search again
+                flags = still.to_bytes((self.size + 7) // 8, "little")
+                ranking = [d for d in ranking if d < self.size and flags[d >> 3] >> (d & 7) & 1]
+                ranking = self._ranked_in(ranking, matching, plan, postings)
+            counted = {
+                key: (n, edit.bits_now(key, bits)) for key, (n, bits) in entry.counted.items()
+            }
             kept[text] = replace(
-                entry, matched=entry.matched & unchanged, ranking=ranking, counted=counted
+                entry, matched=still | self._bits(matching), ranking=ranking, counted=counted
             )
         return kept
+
+    def _ranked_in(self, ranking: array, docnums: list[int], plan: Plan, postings: dict) -> array:
+        """`ranking` (best first, ties in name order) with `docnums` put in their places."""
+
+        def total(docnum: int) -> float:  # summed in _rank's order, so to the same bits
+            score = 0.0
+            for part in plan.parts:
+                for a in part:
+                    found = postings[(a.field, a.text)].score_of(docnum)
+                    if found is not None:
+                        score += a.boost * found
+            return score
+
+        name_rank = self.name_rank
+
+        def order(docnum: int) -> tuple[float, int]:
+            return (-total(docnum), name_rank[docnum])
+
+        ranking = array("I", ranking)
+        for docnum in docnums:  # (the rest are in this order already: their scores held)
+            ranking.insert(bisect.bisect_left(ranking, order(docnum), key=order), docnum)
+        return ranking
 
     def _new_searcher(self) -> Searcher:
         toc = self._toc
@@ -896,6 +962,69 @@ def _plan_matches(plan: Plan, words: set[tuple[str, str]]) -> bool:
     return all(parts) if plan.every_word else any(parts)
 
 
+class _Edit:
+    """What changed between two snapshots of one index, for SearchIndex.keep_caches_of."""
+
+    def __init__(
+        self, index: SearchIndex, changed: list[int], words_of: dict[int, set], shrank: bool
+    ):
+        self.index = index
+        self.changed = changed
+        self.words_of = words_of
+        self.moved = index._bits(changed)
+        self.unchanged = index.all_bits & ~self.moved
+        # Documents that changed, and numbers past the end (a merge dropped the deleted).
+        self.gone = self.moved | ~((1 << index.size) - 1)
+        self.shrank = shrank  # a merge dropped deleted documents
+        self._gone_flags = self.moved.to_bytes((index.size + 7) // 8, "little")
+        self.containing: dict[tuple[str, str], list[int]] = {}  # word -> changed docs with it
+        for docnum in changed:
+            for key in words_of[docnum]:
+                self.containing.setdefault(key, []).append(docnum)
+
+    def is_gone(self, docnum: int) -> bool:
+        return docnum >= self.index.size or bool(self._gone_flags[docnum >> 3] >> (docnum & 7) & 1)
+
+    def same_count(self, key: tuple[str, str], frequency: int | None, bits: int) -> bool:
+        """Is a word in as many live documents as when it was read (so its idf holds)?
+        Those unchanged that had it, and those changed that now have it."""
+        if not self.index.schema[key[0]].scorable:
+            return True
+        now = (bits & self.unchanged).bit_count() + len(self.containing.get(key, ()))
+        return now == frequency
+
+    def bits_now(self, key: tuple[str, str], bits: int) -> int:
+        """The documents with a word now, from those that had it before the edit."""
+        return bits & self.unchanged | self.index._bits(self.containing.get(key, ()))
+
+    def without_gone(self, entry: Postings) -> Postings:
+        # Gone documents sit at the end (in the segments after the first that changed):
+        # the postings before the first of them are kept as they are.
+        first_gone = (self.gone & -self.gone).bit_length() - 1
+        cut = bisect.bisect_left(entry.docnums, first_gone)
+        tail = [
+            (d, score)
+            for d, score in zip(entry.docnums[cut:], entry.scores[cut:], strict=True)
+            if not self.is_gone(d)
+        ]
+        return replace(
+            entry,
+            bits=entry.bits & ~self.gone,
+            docnums=entry.docnums[:cut] + [d for d, _ in tail],
+            scores=entry.scores[:cut] + [s for _, s in tail],
+        )
+
+
+def _joined(entry: Postings, added: Postings) -> Postings:
+    """A word's postings with those of some more documents, in document order."""
+    if not entry.docnums or not added.docnums or added.docnums[0] > entry.docnums[-1]:
+        docnums, scores = entry.docnums + added.docnums, entry.scores + added.scores
+    else:
+        pairs = sorted(zip(entry.docnums + added.docnums, entry.scores + added.scores, strict=True))
+        docnums, scores = [d for d, _ in pairs], [s for _, s in pairs]
+    return replace(entry, bits=entry.bits | added.bits, docnums=docnums, scores=scores)
+
+
 @dataclass(frozen=True)
 class Found:
     plan: Plan | None
@@ -912,9 +1041,14 @@ class Found:
 @dataclass(frozen=True)
 class Postings:
     bits: int
-    docnums: list[int]
+    docnums: list[int]  # in order
     scores: list[float]
     frequency: int | None  # live documents with the word when read (its idf); unscored: None
+
+    def score_of(self, docnum: int) -> float | None:
+        if not self.bits >> docnum & 1:
+            return None
+        return self.scores[bisect.bisect_left(self.docnums, docnum)]
 
 
 def collection_statistics(reader) -> dict:
@@ -931,7 +1065,14 @@ def collection_statistics(reader) -> dict:
 
 
 def read_postings(
-    searcher: Searcher, field_name: str, text: str, lengths, statistics: dict, live: int
+    searcher: Searcher,
+    field_name: str,
+    text: str,
+    lengths,
+    statistics: dict,
+    live: int,
+    only: list[int] | None = None,
+    frequency: int | None = None,
 ) -> Postings:
     """Every document with `text` in `field_name`, and its BM25F score for it.
 
@@ -948,12 +1089,20 @@ def read_postings(
     """
     reader = searcher.reader()
     scorable = searcher.schema[field_name].scorable
-    found = list(_segment_postings(reader, field_name, text, weighted=scorable))
+    first = min(only) if only else 0
+    found = list(_segment_postings(reader, field_name, text, weighted=scorable, first=first))
+    if only is not None:  # just these documents, with the word's count as given
+        wanted = set(only)
+        found = [
+            (number, leaf, offset, *_keep(ids, weights, lambda i, o=offset: o + i in wanted))
+            for number, leaf, offset, ids, weights in found
+        ]
     docnums = [offset + i for _, _, offset, ids, _ in found for i in ids]
     bits = bitmaps.from_positions(docnums, reader.doc_count_all())
     if not scorable:
         return Postings(bits, docnums, [1.0] * len(docnums), None)
-    frequency = (bits & live).bit_count()
+    if frequency is None:
+        frequency = (bits & live).bit_count()
     idf = math.log(statistics["documents"] / (frequency + 1)) + 1
     average = statistics["average_length"].get(field_name) or 1
     scores: list[float] = []
@@ -966,10 +1115,21 @@ def read_postings(
     return Postings(bits, docnums, scores, frequency)
 
 
-def _segment_postings(reader, field_name: str, text, weighted: bool):
+def _keep(ids: list[int], weights: list[float], wanted) -> tuple[list[int], list[float]]:
+    """A segment's postings cut down to the wanted document numbers (weights may be [])."""
+    if not weights:
+        return [i for i in ids if wanted(i)], []
+    pairs = [(i, w) for i, w in zip(ids, weights, strict=True) if wanted(i)]
+    return [i for i, _ in pairs], [w for _, w in pairs]
+
+
+def _segment_postings(reader, field_name: str, text, weighted: bool, first: int = 0):
     """Each segment's postings of a term: (its number, the segment, its first document
-    number, the segment's own document numbers, their term frequencies if `weighted`)."""
+    number, the segment's own document numbers, their term frequencies if `weighted`),
+    for the segments holding documents from `first` on."""
     for number, (leaf, offset) in enumerate(reader.leaf_readers()):
+        if offset + leaf.doc_count_all() <= first:
+            continue
         if (field_name, text) in leaf:
             ids, weights = _leaf_postings(leaf.postings(field_name, text), weighted)
             yield number, leaf, offset, ids, weights

@@ -381,13 +381,16 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             for n in range(5)
         ],
     ]
-    kept_any = segments_lent = 0
+    kept_any = segments_lent = ranked_in = 0
     current = catalogue
     for version, edit in enumerate(edits, start=2):
         current = edit(current)
         earlier = index
         index = manager.get(current, version)
         kept_any += bool(index._postings_cache)  # carried over, before any search
+        # A search the edited listing matches, its new version ranked in (when its words'
+        # counts held).
+        ranked_in += "mentoring" in index._found_cache
         segments_lent += any(
             tables is earlier.segment_tables.get(segment)
             for segment, tables in index.segment_tables.items()
@@ -402,6 +405,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
         finally:
             fresh.close()
     assert kept_any == len(edits)
+    assert ranked_in > len(edits) // 2
     assert segments_lent > len(edits) // 2  # every edit but those Whoosh merged everything in
     assert ids(index, "zygote") and "io-mentoring" not in ids(index, "osteopath")
 
@@ -566,3 +570,24 @@ def test_the_service_never_raises_when_the_index_folder_is_unusable(tmp_path):
         assert degraded is True and "csp-mentoring" in [h.id for h in results.hits]
     finally:
         service.close()
+
+
+def test_a_snapshot_still_searches_after_another_worker_merges_its_segments_away(root, catalogue):
+    """Each worker pins the generation it opened and opens its segment files per search;
+    another worker's edits make Whoosh merge segments. The files stay until no snapshot
+    can still be reading them."""
+    held = search.IndexManager(root).ensure(catalogue, 1)  # this worker's, not caught up
+    other = search.IndexManager(root)  # another worker, saving edit after edit
+    current = catalogue
+    for version in range(2, 12):
+        current = edited(current, scheme_id="bda-mentoring", summary=f"Zygote {version}.")
+        other.get(current, version)
+    assert other.get(current, 11).segment_tables.keys().isdisjoint(held.segment_tables)
+    held._postings_cache.clear()
+    held._found_cache.clear()
+    assert "csp-mentoring" in ids(held, "physiotherapy")  # read from its own segments
+
+    search.remove_unused_files(held.path, grace_seconds=0)
+    segments = {name.split(".")[0] for name in os.listdir(held.path) if name.endswith(".seg")}
+    assert segments == set(other.get(current, 11).segment_tables)
+    assert [n for n in os.listdir(held.path) if n.endswith(".toc")] == ["_MAIN_11.toc"]
