@@ -256,7 +256,7 @@ def datasette_canned_url(query: Search, vocabulary) -> str:
     return f"/catalogue/{name}.json?" + urlencode(params)
 
 
-def people(vocabulary, count: int = 60) -> list[list[tuple[str, str]]]:
+def people(vocabulary, count: int = 1000) -> list[list[tuple[str, str]]]:
     """Checker answers of `count` made-up people, always the same: a role (mostly mentee),
     a profession, a stage (a study level for students), 0-2 memberships or "none", a
     region, and no institution (left unknown, as many people would)."""
