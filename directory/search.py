@@ -489,6 +489,7 @@ class SearchIndex:
         if words_of is None:
             return 0
         edit = _Edit(self, changed, words_of, shrank=earlier.size > self.size)
+        edit.spelling_changed = self.spelling_words ^ earlier.spelling_words
         with earlier._lock:
             cached_postings = dict(earlier._postings_cache)
             cached_found = list(earlier._found_cache.items())
@@ -556,7 +557,10 @@ class SearchIndex:
         kept: OrderedDict[str, Found] = OrderedDict()
         for text, entry in cached:
             plan = entry.plan
-            if plan is None or entry.suggestion or entry.relaxed:  # cheap, or may now differ
+            if plan is None:  # every listing: cheap
+                continue
+            fell_back = entry.suggestion or entry.corrected or entry.relaxed or not entry.matched
+            if fell_back and not self._same_fallbacks(text, entry, edit):
                 continue
             if not all(edit.same_count(key, *counted) for key, counted in entry.counted.items()):
                 continue
@@ -580,6 +584,23 @@ class SearchIndex:
                 entry, matched=still | self._bits(matching), ranking=ranking, counted=counted
             )
         return kept
+
+    def _same_fallbacks(self, text: str, entry: Found, edit: _Edit) -> bool:
+        """A search whose words matched nothing went on to a spelling correction, then to
+        any one of the words (see _search): would it go the same way again? Only if no
+        word within the corrector's reach of the typed ones (two edits) came into the
+        index or left it, and the plans that found nothing still find nothing."""
+        typed = WORD.findall(text.lower())
+        if any(_near(t, w) for t in typed for w in edit.spelling_changed):
+            return False
+        tried = [self.plan(text)]
+        if entry.suggestion and not entry.corrected:
+            tried.append(self.plan(entry.suggestion))
+        if not (entry.corrected or entry.relaxed):
+            tried.append(self.plan(entry.suggestion or text, every_word=False))
+        return not any(
+            plan and _plan_matches(plan, edit.words_of[d]) for plan in tried for d in edit.changed
+        )
 
     def _ranked_in(self, ranking: array, docnums: list[int], plan: Plan, postings: dict) -> array:
         """`ranking` (best first, ties in name order) with `docnums` put in their places."""
@@ -976,6 +997,7 @@ class _Edit:
         # Documents that changed, and numbers past the end (a merge dropped the deleted).
         self.gone = self.moved | ~((1 << index.size) - 1)
         self.shrank = shrank  # a merge dropped deleted documents
+        self.spelling_changed: set[str] = set()  # words for spelling added or gone
         self._gone_flags = self.moved.to_bytes((index.size + 7) // 8, "little")
         self.containing: dict[tuple[str, str], list[int]] = {}  # word -> changed docs with it
         for docnum in changed:
@@ -1013,6 +1035,23 @@ class _Edit:
             docnums=entry.docnums[:cut] + [d for d, _ in tail],
             scores=entry.scores[:cut] + [s for _, s in tail],
         )
+
+
+def _near(a: str, b: str, limit: int = 2) -> bool:
+    """Is `b` within `limit` Levenshtein edits of `a`, as ListCorrector looks for words?"""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other))
+            )
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
 
 
 def _joined(entry: Postings, added: Postings) -> Postings:

@@ -327,6 +327,11 @@ QUERIES = [
     search.Query("kaleidoscope physio", page_size=100),
     search.Query("zygote dietitians", page_size=100),
     search.Query("", {"profession": ["paramedic"]}, page_size=100),
+    # typos: corrected, and corrected differently once an edit brings a nearer word
+    search.Query("physiotheraphy", page_size=100),
+    search.Query("dietitan mentoring", page_size=100),
+    search.Query("kaleidoscop", page_size=100),
+    search.Query("zygotte", page_size=100),
 ]
 
 
@@ -367,6 +372,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
     edits = [
         lambda c: edited(c, **KALEIDOSCOPE),
         lambda c: edited(c, scheme_id="bda-mentoring", summary="Dietitians mentor dietitians."),
+        lambda c: edited(c, scheme_id="bda-mentoring", summary="Dietitans mentor dietitian."),
         lambda c: edited(c, scheme_id="csp-mentoring", name="CSP mentoring"),
         lambda c: dataclasses.replace(
             c,
@@ -381,7 +387,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             for n in range(5)
         ],
     ]
-    kept_any = segments_lent = ranked_in = 0
+    kept_any = segments_lent = ranked_in = corrections_kept = 0
     current = catalogue
     for version, edit in enumerate(edits, start=2):
         current = edit(current)
@@ -391,6 +397,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
         # A search the edited listing matches, its new version ranked in (when its words'
         # counts held).
         ranked_in += "mentoring" in index._found_cache
+        corrections_kept += "physiotheraphy" in index._found_cache
         segments_lent += any(
             tables is earlier.segment_tables.get(segment)
             for segment, tables in index.segment_tables.items()
@@ -406,6 +413,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             fresh.close()
     assert kept_any == len(edits)
     assert ranked_in > len(edits) // 2
+    assert corrections_kept > len(edits) // 2  # a typo corrected: not corrected again
     assert segments_lent > len(edits) // 2  # every edit but those Whoosh merged everything in
     assert ids(index, "zygote") and "io-mentoring" not in ids(index, "osteopath")
 
