@@ -194,3 +194,17 @@ def test_the_cache_keeps_derived_tables_that_an_edit_leaves_as_they_were(
     assert renamed.ids_by_name[-1] == "csp-mentoring"  # worked out again: the name moved
     assert renamed.rule_table is not tables["rule_table"]
     assert comparable(renamed) == fresh_tables(renamed)
+
+
+def test_the_cache_follows_listings_removed_and_added_back(engine, catalogue, base_vocabulary):
+    import_(engine, catalogue)
+    cache = store.CatalogueCache(base_vocabulary)
+    full, _ = cache.get(engine)
+    import_(engine, without(catalogue, "io-mentoring"))
+    smaller, _ = cache.get(engine)
+    assert "io-mentoring" not in smaller.schemes and "io-mentoring" not in smaller.rules
+    assert "io-mentoring" not in smaller.rule_table.ids
+    import_(engine, catalogue)
+    again, _ = cache.get(engine)
+    assert again.schemes.keys() == full.schemes.keys() == again.rules.keys()
+    assert list(again.schemes) == sorted(again.schemes)  # still in id order
