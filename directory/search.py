@@ -453,7 +453,7 @@ class SearchIndex:
             self.meta = json.loads((path / "meta.json").read_text())
             self.statistics = self.meta["statistics"]
             same_folder = earlier is not None and earlier.path == path
-            self._load_structures(earlier.segment_tables if same_folder else {})
+            self._load_structures(earlier if same_folder else None)
         except Exception as error:  # a corrupt or half-deleted index, whatever the symptom
             if getattr(self, "ix", None) is not None:
                 self.ix.close()
@@ -488,7 +488,7 @@ class SearchIndex:
         words_of = self._words_of(changed, catalogue)
         if words_of is None:
             return 0
-        edit = _Edit(self, changed, words_of, shrank=earlier.size > self.size)
+        edit = _Edit(self, changed, words_of)
         edit.spelling_changed = self.spelling_words ^ earlier.spelling_words
         with earlier._lock:
             cached_postings = dict(earlier._postings_cache)
@@ -565,17 +565,15 @@ class SearchIndex:
             if not all(edit.same_count(key, *counted) for key, counted in entry.counted.items()):
                 continue
             matching = [d for d in edit.changed if _plan_matches(plan, edit.words_of[d])]
+            if matching and not all(
+                (a.field, a.text) in postings for part in plan.parts for a in part
+            ):
+                continue  # a word of it was not kept: search again
+            # The ranking holds exactly the matched documents: take out those that left
+            # (changed, deleted, or past the end where a merge shrank the index).
             still = entry.matched & edit.unchanged
-            # The ranking may name documents it no longer matches (paging skips them), but
-            # not numbers past the end, where a merge shrank the index.
-            ranking = entry.ranking
-            if edit.shrank:
-                ranking = array("I", (d for d in ranking if d < self.size))
+            ranking = _without(entry.ranking, entry.matched & ~still, still, self.size)
             if matching:
-                if not all((a.field, a.text) in postings for part in plan.parts for a in part):
-                    continue  # a word of it was not kept: search again
-                flags = still.to_bytes((self.size + 7) // 8, "little")
-                ranking = [d for d in ranking if d < self.size and flags[d >> 3] >> (d & 7) & 1]
                 ranking = self._ranked_in(ranking, matching, plan, postings)
             counted = {
                 key: (n, edit.bits_now(key, bits)) for key, (n, bits) in entry.counted.items()
@@ -629,55 +627,117 @@ class SearchIndex:
         reader = self.ix._reader(self.ix.storage, toc.schema, toc.segments, toc.generation)
         return Searcher(reader, fromindex=self.ix)
 
-    def _load_structures(self, known: dict[str, SegmentTables]) -> None:
+    def _load_structures(self, earlier: SearchIndex | None) -> None:
         """Each listing's id, fingerprint and name rank, and a bitmap per facet value.
 
         Every worker does this whenever any listing changes. An edit adds a small
-        segment and marks the old version deleted in its own: so each segment's tables
-        are read once (`known`: those of an earlier snapshot) and only the deletions,
-        and the small new segments, are looked at again.
+        segment and marks the old version deleted in its own, so each segment's tables
+        are read once (SegmentTables, lent by `earlier`), and the tables built from them
+        are taken from `earlier` for the segments the two snapshots share, the
+        deletions since then taken out: only the segments after those are gone through.
         """
+        known = earlier.segment_tables if earlier else {}
         self.segment_tables: dict[str, SegmentTables] = {}
-        self.ids: dict[int, str] = {}
-        self.fingerprints: dict[str, str] = {}
-        names: dict[int, str] = {}
-        live: list[int] = []
-        facet_bits: dict[str, dict[str, int]] = {f.id: {} for f in facet_defs.FACETS}
-        spelling: set[str] = set()
+        # (segment id, its first document number, its deleted documents), in order
+        self.layout: list[tuple[str, int, frozenset[int]]] = []
         with self._new_searcher() as searcher:
             reader = searcher.reader()
             for leaf, base in reader.leaf_readers():
                 segment = leaf.segment()
-                tables = known.get(segment.segment_id()) or SegmentTables.read(leaf)
-                self.segment_tables[segment.segment_id()] = tables
+                key = segment.segment_id()
+                self.segment_tables[key] = known.get(key) or SegmentTables.read(leaf)
                 deleted = segment.deleted_docs() if segment.has_deletions() else ()
-                deleted = frozenset(deleted)
-                for i, (scheme_id, name, fingerprint) in enumerate(
-                    zip(tables.ids, tables.names, tables.fingerprints, strict=True)
-                ):
-                    if i not in deleted:
-                        live.append(base + i)
-                        self.ids[base + i] = scheme_id
-                        self.fingerprints[scheme_id] = fingerprint
-                        names[base + i] = name
-                for facet_id, values in tables.facets.items():
-                    into = facet_bits[facet_id]
-                    for value, bits in values.items():
-                        into[value] = into.get(value, 0) | bits << base
-                spelling |= tables.spelling
+                self.layout.append((key, base, frozenset(deleted)))
             # Deleted documents too: postings name them (see _leaf_postings).
-            self.size = reader.doc_count_all() if live else 0
-        self.docnums = {scheme_id: docnum for docnum, scheme_id in self.ids.items()}
-        self.by_name = sorted(live, key=lambda d: (names[d], self.ids[d]))
+            self.size = reader.doc_count_all()
+        shared = _shared_segments(earlier.layout, self.layout) if earlier else 0
+        if shared:
+            self._tables_after(earlier, shared)
+        else:
+            self._tables_afresh()
+        if not self.ids:
+            self.size = 0
         self.name_rank = [0] * self.size
         for rank, docnum in enumerate(self.by_name):
             self.name_rank[docnum] = rank
-        self.all_bits = self._bits(live)
+        self.spelling_words = (
+            set().union(*(t.spelling for t in self.segment_tables.values())) if self.ids else set()
+        )
+
+    def _tables_afresh(self) -> None:
+        self.ids, self.names, self.fingerprints = {}, {}, {}
+        facet_bits = self._add_segments(self.layout, {f.id: {} for f in facet_defs.FACETS})
+        self.docnums = {scheme_id: docnum for docnum, scheme_id in self.ids.items()}
+        self.by_name = sorted(self.ids, key=self._name_order)
+        self.all_bits = self._bits(self.ids)
+        self._set_facet_bits(facet_bits)
+
+    def _tables_after(self, earlier: SearchIndex, shared: int) -> None:
+        """The tables of `earlier` without its documents that are not here as they were
+        (in its segments after the `shared` ones, or deleted since), and with those of
+        this snapshot's later segments."""
+        left = [
+            docnum
+            for key, base, _ in earlier.layout[shared:]
+            for docnum in range(base, base + len(earlier.segment_tables[key].ids))
+            if docnum in earlier.ids
+        ]
+        for (_, base, deleted), (_, _, before) in zip(
+            self.layout[:shared], earlier.layout[:shared], strict=True
+        ):
+            left += [base + i for i in deleted - before]
+        self.ids, self.names = dict(earlier.ids), dict(earlier.names)
+        self.fingerprints, self.docnums = dict(earlier.fingerprints), dict(earlier.docnums)
+        for docnum in left:
+            scheme_id = self.ids.pop(docnum)
+            del self.names[docnum], self.fingerprints[scheme_id], self.docnums[scheme_id]
+        added = len(self.ids)
+        facet_bits = self._add_segments(self.layout[shared:], {})
+        new = list(self.ids)[added:]
+        self.docnums.update((self.ids[d], d) for d in new)
+        gone = set(left)
+        self.by_name = [d for d in earlier.by_name if d not in gone] if gone else earlier.by_name[:]
+        for docnum in new:
+            bisect.insort(self.by_name, docnum, key=self._name_order)
+        removed = bitmaps.from_positions(left, max(earlier.size, self.size))
+        self.all_bits = earlier.all_bits & ~removed | self._bits(new)
+        for facet_id, values in earlier.facet_bits.items():
+            into = facet_bits.setdefault(facet_id, {})
+            for value, bits in values.items():
+                into[value] = into.get(value, 0) | bits & ~removed
+        self._set_facet_bits(facet_bits)
+
+    def _add_segments(self, layout, facet_bits: dict[str, dict[str, int]]) -> dict:
+        """Add the live documents of these segments to the tables; returns `facet_bits`
+        with the segments' facet bitmaps (deleted documents too) added in."""
+        for key, base, deleted in layout:
+            tables = self.segment_tables[key]
+            for i, (scheme_id, name, fingerprint) in enumerate(
+                zip(tables.ids, tables.names, tables.fingerprints, strict=True)
+            ):
+                if i not in deleted:
+                    self.ids[base + i] = scheme_id
+                    self.names[base + i] = name
+                    self.fingerprints[scheme_id] = fingerprint
+            for facet_id, values in tables.facets.items():
+                into = facet_bits.setdefault(facet_id, {})
+                for value, bits in values.items():
+                    into[value] = into.get(value, 0) | bits << base
+        return facet_bits
+
+    def _set_facet_bits(self, facet_bits: dict[str, dict[str, int]]) -> None:
+        live = self.all_bits
         self.facet_bits = {
-            facet_id: {v: b & self.all_bits for v, b in sorted(values.items()) if b & self.all_bits}
-            for facet_id, values in facet_bits.items()
+            facet.id: {
+                value: bits & live
+                for value, bits in sorted(facet_bits.get(facet.id, {}).items())
+                if bits & live
+            }
+            for facet in facet_defs.FACETS
         }
-        self.spelling_words = spelling if live else set()
+
+    def _name_order(self, docnum: int) -> tuple[str, str]:
+        return (self.names[docnum], self.ids[docnum])
 
     def _bits(self, docnums: Iterable[int]) -> int:
         return bitmaps.from_positions(docnums, self.size)
@@ -986,9 +1046,7 @@ def _plan_matches(plan: Plan, words: set[tuple[str, str]]) -> bool:
 class _Edit:
     """What changed between two snapshots of one index, for SearchIndex.keep_caches_of."""
 
-    def __init__(
-        self, index: SearchIndex, changed: list[int], words_of: dict[int, set], shrank: bool
-    ):
+    def __init__(self, index: SearchIndex, changed: list[int], words_of: dict[int, set]):
         self.index = index
         self.changed = changed
         self.words_of = words_of
@@ -996,7 +1054,6 @@ class _Edit:
         self.unchanged = index.all_bits & ~self.moved
         # Documents that changed, and numbers past the end (a merge dropped the deleted).
         self.gone = self.moved | ~((1 << index.size) - 1)
-        self.shrank = shrank  # a merge dropped deleted documents
         self.spelling_changed: set[str] = set()  # words for spelling added or gone
         self._gone_flags = self.moved.to_bytes((index.size + 7) // 8, "little")
         self.containing: dict[tuple[str, str], list[int]] = {}  # word -> changed docs with it
@@ -1035,6 +1092,34 @@ class _Edit:
             docnums=entry.docnums[:cut] + [d for d, _ in tail],
             scores=entry.scores[:cut] + [s for _, s in tail],
         )
+
+
+def _shared_segments(earlier: list[tuple], layout: list[tuple]) -> int:
+    """How many leading segments two snapshots' layouts share: the same segments at the
+    same document numbers, with no deletion undone."""
+    shared = 0
+    for (key, base, deleted), (old_key, old_base, old_deleted) in zip(
+        layout, earlier, strict=False
+    ):
+        if key != old_key or base != old_base or not old_deleted <= deleted:
+            break
+        shared += 1
+    return shared
+
+
+def _without(ranking, left: int, kept: int, size: int) -> array:
+    """A ranking without the documents in `left`: one by one if they are a few (each a
+    C-speed search of the array), else by keeping those in `kept`."""
+    if not left:
+        return ranking
+    leaving = bitmaps.first_positions(left, 17)
+    if len(leaving) <= 16:
+        ranking = array("I", ranking)
+        for docnum in leaving:
+            ranking.remove(docnum)
+        return ranking
+    flags = kept.to_bytes((size + 7) // 8, "little")
+    return array("I", (d for d in ranking if d < size and flags[d >> 3] >> (d & 7) & 1))
 
 
 def _near(a: str, b: str, limit: int = 2) -> bool:

@@ -338,6 +338,7 @@ QUERIES = [
 SNAPSHOT_TABLES = (
     "size",
     "ids",
+    "names",
     "docnums",
     "fingerprints",
     "by_name",
@@ -387,7 +388,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             for n in range(5)
         ],
     ]
-    kept_any = segments_lent = ranked_in = corrections_kept = 0
+    kept_any = segments_lent = tables_lent = ranked_in = corrections_kept = 0
     current = catalogue
     for version, edit in enumerate(edits, start=2):
         current = edit(current)
@@ -402,6 +403,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
             tables is earlier.segment_tables.get(segment)
             for segment, tables in index.segment_tables.items()
         )
+        tables_lent += search._shared_segments(earlier.layout, index.layout) > 0
         fresh = search.SearchIndex(index.path, vocabulary)
         try:
             for table in SNAPSHOT_TABLES:  # those built from tables the earlier one lent
@@ -415,6 +417,7 @@ def test_after_each_edit_the_reopened_index_keeps_its_caches_and_answers_as_a_fr
     assert ranked_in > len(edits) // 2
     assert corrections_kept > len(edits) // 2  # a typo corrected: not corrected again
     assert segments_lent > len(edits) // 2  # every edit but those Whoosh merged everything in
+    assert tables_lent > len(edits) // 2
     assert ids(index, "zygote") and "io-mentoring" not in ids(index, "osteopath")
 
 
