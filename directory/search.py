@@ -77,7 +77,7 @@ MENTION_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
 BM25_B, BM25_K1 = 0.75, 1.2
 LENGTHS = [byte_to_length(b) for b in range(256)]
 # Per index snapshot and process: the words' listings and scores, and whole results.
-POSTINGS_CACHE_SIZE = 512  # at most ~80 kB each at 10,000 listings
+POSTINGS_CACHE_SIZE = 512  # at most ~120 kB each at 10,000 listings
 FOUND_CACHE_SIZE = 256  # at most ~40 kB each
 # "physio" also finds listings whose rules accept physiotherapists: the facet fields hold that.
 FACETS_BY_TERM_SET = {
@@ -1089,8 +1089,8 @@ class _Edit:
         return replace(
             entry,
             bits=entry.bits & ~self.gone,
-            docnums=entry.docnums[:cut] + [d for d, _ in tail],
-            scores=entry.scores[:cut] + [s for _, s in tail],
+            docnums=entry.docnums[:cut] + array("I", (d for d, _ in tail)),
+            scores=entry.scores[:cut] + array("d", (s for _, s in tail)),
         )
 
 
@@ -1145,7 +1145,7 @@ def _joined(entry: Postings, added: Postings) -> Postings:
         docnums, scores = entry.docnums + added.docnums, entry.scores + added.scores
     else:
         pairs = sorted(zip(entry.docnums + added.docnums, entry.scores + added.scores, strict=True))
-        docnums, scores = [d for d, _ in pairs], [s for _, s in pairs]
+        docnums, scores = array("I", (d for d, _ in pairs)), array("d", (s for _, s in pairs))
     return replace(entry, bits=entry.bits | added.bits, docnums=docnums, scores=scores)
 
 
@@ -1165,8 +1165,10 @@ class Found:
 @dataclass(frozen=True)
 class Postings:
     bits: int
-    docnums: list[int]  # in order
-    scores: list[float]
+    # Arrays, not lists: a word in every listing would take 0.6 MB as Python ints and
+    # floats, against 0.12 MB.
+    docnums: array  # in order
+    scores: array
     frequency: int | None  # live documents with the word when read (its idf); unscored: None
 
     def score_of(self, docnum: int) -> float | None:
@@ -1224,7 +1226,7 @@ def read_postings(
     docnums = [offset + i for _, _, offset, ids, _ in found for i in ids]
     bits = bitmaps.from_positions(docnums, reader.doc_count_all())
     if not scorable:
-        return Postings(bits, docnums, [1.0] * len(docnums), None)
+        return Postings(bits, array("I", docnums), array("d", [1.0]) * len(docnums), None)
     if frequency is None:
         frequency = (bits & live).bit_count()
     idf = math.log(statistics["documents"] / (frequency + 1)) + 1
@@ -1236,7 +1238,7 @@ def read_postings(
             bm25(idf, weight, LENGTHS[doc_lengths[i]], average, BM25_B, BM25_K1)
             for i, weight in zip(ids, weights, strict=True)
         ]
-    return Postings(bits, docnums, scores, frequency)
+    return Postings(bits, array("I", docnums), array("d", scores), frequency)
 
 
 def _keep(ids: list[int], weights: list[float], wanted) -> tuple[list[int], list[float]]:
