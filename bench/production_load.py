@@ -7,8 +7,8 @@ What it does, in one run of about 6 minutes:
   * a throwaway PostgreSQL cluster (as the system tests make one: initdb into a
     temporary folder, its own port; fsync off, since it holds nothing worth keeping)
     and `directory import` of the 10,000 synthetic schemes (bench/generate.py);
-  * `directory serve` with WORKERS workers (default: its production default, 2 per
-    core + 1) x 2 threads, preloaded, access logs on;
+  * `directory serve` with its production defaults (WORKERS workers, one per core, x 4
+    threads), preloaded, access logs on;
   * wrk, 16 connections, DURATION seconds (default 30, at most 60) of a mix of
     1,000 URLs: 60% search and browse pages, 20% checker results, 10% scheme
     pages, 10% search API, after WARMUP seconds of the same load;
@@ -52,7 +52,7 @@ import open_loop as open_loop_load  # noqa: E402
 from queries import QUERIES, app_url, people  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from directory.serve import default_workers  # noqa: E402
+from directory.serve import DEFAULT_THREADS, default_workers  # noqa: E402
 from tests.system.editing import open_edit_form, save  # noqa: E402
 from tests.system.support import (  # noqa: E402
     DIRECTORY,
@@ -388,7 +388,7 @@ def markdown(s: dict, out: Path) -> str:
     return "\n".join(
         [
             f"{out.name}: {s['schemes']} schemes on PostgreSQL, `directory serve` {s['workers']} "
-            "workers x 2 "
+            f"workers x {DEFAULT_THREADS} "
             f"threads, wrk {s['connections']} connections for {s['duration_s']} s "
             f"(import {s['import_seconds']} s, start {s['start_seconds']} s)",
             "",

@@ -271,9 +271,11 @@ def _print_decisions(decisions, catalogue) -> None:
     "--bind", help="Address to listen on (default: $BIND, 0.0.0.0:$PORT or 127.0.0.1:8000)."
 )
 @click.option(
-    "--workers", type=int, help="Worker processes (default: $WEB_CONCURRENCY or 2 per core + 1)."
+    "--workers",
+    type=int,
+    help="Worker processes (default: $WEB_CONCURRENCY or one per core, at least 2).",
 )
-@click.option("--threads", type=int, help="Threads per worker (default: $THREADS or 2).")
+@click.option("--threads", type=int, help="Threads per worker (default: $THREADS or 4).")
 def serve(bind: str | None, workers: int | None, threads: int | None) -> None:
     """Run the site in production under gunicorn."""
     from directory import serve as serving

@@ -16,9 +16,19 @@ from directory.config import Settings
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
+# The work is Python, not waiting: a worker's threads share one core (the GIL), so one
+# worker per core keeps the cores busy, and a few threads each keep a slow request from
+# holding up the rest. Every worker also keeps its own caches and catches up its own
+# index after each edit, so more workers than cores cost memory and CPU for nothing: at
+# 10,000 listings on 2 cores, 2 workers x 4 threads served the production mix with a
+# p99 of 108-138 ms where 5 x 2 (2 per core + 1, the rule for synchronous workers)
+# gave 165-297 ms (bench/README.md).
+DEFAULT_THREADS = 4
+
+
 def default_workers() -> int:
-    """Two per core plus one, the usual rule for synchronous I/O-bound workers, capped at 9."""
-    return min(2 * (os.cpu_count() or 1) + 1, 9)
+    """One per core, at least two (so a crashed worker never leaves none), at most 8."""
+    return min(max(os.cpu_count() or 1, 2), 8)
 
 
 def options(
@@ -29,7 +39,7 @@ def options(
     return {
         "bind": bind or environ.get("BIND") or (f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
         "workers": workers or int(environ.get("WEB_CONCURRENCY") or default_workers()),
-        "threads": threads or int(environ.get("THREADS") or 2),
+        "threads": threads or int(environ.get("THREADS") or DEFAULT_THREADS),
         "worker_class": "gthread",
         "timeout": 30,
         "graceful_timeout": 20,
