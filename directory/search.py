@@ -1351,10 +1351,22 @@ class IndexManager:
         self._lock = threading.Lock()
         self._building = threading.Event()
 
-    def get(self, catalogue: Catalogue, version: int) -> SearchIndex:
+    def get(self, catalogue: Catalogue, version: int, behind: bool = False) -> SearchIndex:
+        """The index at `version`. `behind`: the caller's catalogue is older than the
+        newest this process has seen (another thread moved on meanwhile); then the
+        snapshot before the last catch-up, or a newer one, will do: the index is
+        never wound back for it."""
         index = self._open
-        if index is not None and index.version == version and index.path == self.store.current():
-            return index
+        current = self.store.current()
+        if index is not None and index.path == current:
+            if index.version == version:
+                return index
+            if behind:
+                for retired in self._retired:
+                    if retired.version == version and retired.path == current:
+                        return retired
+                if index.version > version:
+                    return index
         with self._lock:
             return self._catch_up(catalogue, version)
 

@@ -7,6 +7,8 @@ the same catalogue the same way. No Flask here.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +27,9 @@ class Directory:
         self.engine = db.make_engine(database_url)
         self.cache = store.CatalogueCache(self.base_vocabulary)
         self.index = search.IndexManager(Path(index_dir))
+        self._watcher_pid: int | None = None  # the process whose keep_current thread runs
+        self._watcher_lock = threading.Lock()
+        self._closing = threading.Event()
 
     @property
     def vocabulary(self) -> vocab.Vocabulary:
@@ -80,6 +85,48 @@ class Directory:
         catalogue, version = self.snapshot()
         self.index.rebuild(catalogue, version)
 
+    def behind(self, version: int) -> bool:
+        """Has this process seen a newer catalogue than `version` (a request that began
+        before another thread caught up, or while the index is brought up to it)?"""
+        return version < self.cache.newest
+
+    def keep_current(self, every: float) -> None:
+        """Check the catalogue version every `every` seconds in a thread of this process,
+        and bring the search index up to a new catalogue before requests are given it:
+        requests that may see a catalogue a moment old (snapshot's max_age) then never
+        wait for that work. Once per process: a forked worker starts its own."""
+        if self._watcher_pid == os.getpid():
+            return
+        with self._watcher_lock:
+            if self._watcher_pid == os.getpid():
+                return
+            self._watcher_pid = os.getpid()
+            threading.Thread(
+                target=self._keep_current,
+                args=(every, self._closing),
+                name="catalogue-watcher",
+                daemon=True,
+            ).start()
+
+    def _keep_current(self, every: float, closing: threading.Event) -> None:
+        failing = False
+        while not closing.wait(every):
+            try:
+                self.cache.get(self.engine, prepare=self._prepare_index)
+                failing = False
+            except Exception as error:  # the database away: requests will say so themselves
+                if not failing:
+                    log.warning("cannot check the catalogue version: %s", error)
+                failing = True
+
+    def _prepare_index(self, catalogue: cat.Catalogue, version: int) -> None:
+        try:
+            self.index.get(catalogue, version)
+        except search.IndexUnavailable:
+            pass  # being rebuilt: searches scan meanwhile
+        except Exception:
+            log.exception("the search index could not be brought up to version %s", version)
+
     def search(
         self, query: search.Query, at: tuple[cat.Catalogue, int] | None = None
     ) -> tuple[search.Results, bool]:
@@ -92,7 +139,11 @@ class Directory:
         """
         catalogue, version = at or self.snapshot()
         try:
-            return self.index.get(catalogue, version).run(query, catalogue), False
+            results = self.index.get(catalogue, version, self.behind(version)).run(query, catalogue)
+            # An index a moment ahead of this request's catalogue (another thread caught it
+            # up) may name a listing the catalogue does not have yet.
+            results.hits = [hit for hit in results.hits if hit.id in catalogue.schemes]
+            return results, False
         except search.IndexUnavailable as error:
             log.warning("searching without an index: %s", error)
         except Exception:
@@ -106,7 +157,8 @@ class Directory:
         `search`."""
         catalogue, version = at
         try:
-            ids = self.index.get(catalogue, version).similar(scheme, catalogue, limit)
+            index = self.index.get(catalogue, version, self.behind(version))
+            ids = index.similar(scheme, catalogue, limit)
         except Exception as error:  # no usable index: the scan gives the same answer, slowly
             log.warning("similar listings without an index: %s", error)
             ids = search.similar_by_scan(scheme, catalogue, limit)
@@ -134,5 +186,6 @@ class Directory:
         return frozenset(table.ids_in(table.sort(answers).not_ruled_out))
 
     def close(self) -> None:
+        self._closing.set()
         self.index.close()
         self.engine.dispose()

@@ -19,7 +19,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, func
@@ -358,6 +358,7 @@ class CatalogueCache:
         # (catalogue, version), replaced as one: a reader never pairs one with the other's
         # successor.
         self.current: tuple[cat.Catalogue, int] = (cat.Catalogue({}, {}, {}), -1)
+        self.newest = -1  # the version last read: ahead of `current` while it is prepared
         self._checked_at = -math.inf  # time.monotonic() of the last version query
         self._lock = threading.Lock()
 
@@ -369,9 +370,15 @@ class CatalogueCache:
     def version(self) -> int:
         return self.current[1]
 
-    def get(self, engine: Engine, max_age: float = 0.0) -> tuple[cat.Catalogue, int]:
+    def get(
+        self, engine: Engine, max_age: float = 0.0, prepare: Callable | None = None
+    ) -> tuple[cat.Catalogue, int]:
         """The catalogue and its version, as the database has them now, or as it had them
-        at most `max_age` seconds ago (then without asking it again)."""
+        at most `max_age` seconds ago (then without asking it again).
+
+        `prepare(catalogue, version)` is called with a new catalogue before anyone else
+        is given it (to bring the search index up to it while requests carry on with
+        the previous one)."""
         if max_age and time.monotonic() - self._checked_at < max_age:
             return self.current
         checked_at = time.monotonic()
@@ -380,8 +387,12 @@ class CatalogueCache:
         if version != self.version:
             with self._lock:
                 if version != self.version:
+                    self.newest = version
                     with Session(engine) as session:
-                        self._refresh(session, version)
+                        fresh = self._refreshed(session, version)
+                    if prepare is not None:
+                        prepare(*fresh)
+                    self.current = fresh
         self._checked_at = checked_at
         return self.current
 
@@ -390,7 +401,7 @@ class CatalogueCache:
         this process changed the catalogue, so it sees its own change at once)."""
         self._checked_at = -math.inf
 
-    def _refresh(self, session: Session, version: int) -> None:
+    def _refreshed(self, session: Session, version: int) -> tuple[cat.Catalogue, int]:
         """Fetch what changed since the cached version; recompile only what must be.
 
         A changed organisation can add or remove a course, which changes the
@@ -433,4 +444,4 @@ class CatalogueCache:
                 vocabulary=old.vocabulary,
             )
             catalogue.keep_derived_of(old, changed_schemes)
-        self.current = (catalogue, version)
+        return catalogue, version

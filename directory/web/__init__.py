@@ -115,6 +115,9 @@ def init_app(app: Flask) -> None:
 def _snapshot() -> None:
     # Health checks and static files must not depend on the database.
     if request.endpoint not in ("ops.healthz", "ops.readyz", "static"):
+        max_age = current_app.config["CATALOGUE_MAX_AGE"]
+        if max_age:  # a thread keeps the catalogue current, so requests rarely need to
+            helpers.directory().keep_current(every=max_age / 2)
         helpers.snapshot()
 
 

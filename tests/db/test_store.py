@@ -208,3 +208,19 @@ def test_the_cache_follows_listings_removed_and_added_back(engine, catalogue, ba
     again, _ = cache.get(engine)
     assert again.schemes.keys() == full.schemes.keys() == again.rules.keys()
     assert list(again.schemes) == sorted(again.schemes)  # still in id order
+
+
+def test_a_new_catalogue_is_prepared_before_anyone_is_given_it(engine, catalogue, base_vocabulary):
+    import_(engine, catalogue)
+    cache = store.CatalogueCache(base_vocabulary)
+    before, version = cache.get(engine)
+    edit_on_site(engine, "csp-mentoring", summary="Prepared first.")
+    seen = []
+
+    def prepare(new, new_version):  # e.g. bring the search index up to it
+        seen.append((new.schemes["csp-mentoring"].summary, new_version, cache.current[0]))
+
+    after, new_version = cache.get(engine, prepare=prepare)
+    assert seen == [("Prepared first.", new_version, before)]  # others still had `before`
+    assert cache.current == (after, new_version) and cache.newest == new_version > version
+    assert cache.get(engine, prepare=prepare)[0] is after and len(seen) == 1  # nothing new

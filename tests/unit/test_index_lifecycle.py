@@ -602,3 +602,18 @@ def test_a_snapshot_still_searches_after_another_worker_merges_its_segments_away
     segments = {name.split(".")[0] for name in os.listdir(held.path) if name.endswith(".seg")}
     assert segments == set(other.get(current, 11).segment_tables)
     assert [n for n in os.listdir(held.path) if n.endswith(".toc")] == ["_MAIN_11.toc"]
+
+
+def test_a_request_behind_the_latest_catalogue_never_winds_the_index_back(
+    manager, catalogue, monkeypatch
+):
+    """A request that began before another thread caught the index up to version 2 asks
+    for version 1: it gets the snapshot it would have had, and the index stays at 2."""
+    first = manager.ensure(catalogue, 1)
+    changed = edited(catalogue, **KALEIDOSCOPE)
+    second = manager.get(changed, 2)
+    spy = Spy(monkeypatch)
+    assert manager.get(catalogue, 1, behind=True) is first
+    manager._retire(second)  # the snapshot at 1 closed: a newer one will do
+    assert manager.get(catalogue, 1, behind=True) is second
+    assert spy.updates == [] and manager.store.meta(second.path)["catalogue_version"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from sqlmodel import select
@@ -373,4 +374,24 @@ def test_the_public_may_see_the_catalogue_a_moment_late_but_hub_leads_never(tmp_
     assert not shows_new_name(public)  # the version was checked less than an hour ago
     assert shows_new_name(lead)  # signed in: always the latest
     assert shows_new_name(public)  # and this process has caught up since
+    service.close()
+
+
+def test_a_thread_brings_catalogue_and_index_up_to_an_edit_before_requests_get_it(tmp_path):
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}", CATALOGUE_MAX_AGE=0.2)
+    service, client = app.extensions["directory"], app.test_client()
+    assert client.get("/api/v1/schemes?q=kaleidoscope").json["total"] == 0  # starts the thread
+    before = service.cache.version
+    with service.session() as db:  # another worker or host publishes a change
+        scheme, row_version = editing.published(db, "csp-mentoring")
+        changed = scheme.model_copy(update={"summary": "A kaleidoscope of mentors."})
+        editing.publish(db, changed, "cara", row_version)
+    deadline = time.monotonic() + 10
+    while service.cache.version == before and time.monotonic() < deadline:
+        assert service.index._open.version >= service.cache.version  # index first, always
+        time.sleep(0.01)
+    assert service.cache.version > before, "the thread did not pick the edit up"
+    assert service.index._open.version == service.cache.version
+    found = client.get("/api/v1/schemes?q=kaleidoscope").json
+    assert [hit["id"] for hit in found["results"]] == ["csp-mentoring"]
     service.close()
