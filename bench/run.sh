@@ -211,4 +211,4 @@ stop_server
 # 5. In-process timings and profiles, then the summary ---------------------------------------
 log "in-process: Directory.search(), API requests, rules.decide_all, profiles"
 $PY bench/profile_search.py "$RUN" > "$RUN/inprocess.txt"
-$PY bench/summarise.py "$RUN"
+WORKERS=$WORKERS WORKER_THREADS=$WORKER_THREADS $PY bench/summarise.py "$RUN"

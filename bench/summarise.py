@@ -9,6 +9,7 @@ ratios are always from the same run.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import sqlite3
@@ -267,8 +268,9 @@ def markdown(s: dict) -> str:
         f"Python {m['python']}. {s['generate'] or ''}",
         "",
         "Load: wrk, 2 threads, 16 connections, timeout 30 s; the app under `directory serve` "
-        "(gunicorn, 2 gthread workers x 2 threads, app preloaded), the trivial view under the "
-        "same gunicorn settings; Datasette on its default server.",
+        f"(gunicorn, {os.environ.get('WORKERS', '?')} gthread workers x "
+        f"{os.environ.get('WORKER_THREADS', '?')} threads, app preloaded), the trivial view "
+        "under the same gunicorn settings; Datasette on its default server.",
         "",
         "| target | median ms | p90 ms | p99 ms | req/s | of trivial | requests | errors "
         "| server cores used | server CPU ms per request |",
@@ -278,7 +280,7 @@ def markdown(s: dict) -> str:
         row("search API, no parameters", "api-no-filters"),
         row("search API, filters only (no words)", "api-filters-only"),
         row("search API (mix), 1 connection", "api-1-connection"),
-        row("eligibility API, 60 people (first page of each group, 20 each)", "eligibility"),
+        row("eligibility API, 1,000 people (first page of each group, 20 each)", "eligibility"),
         row("Datasette table JSON: FTS5 + same filters + total", "datasette-table"),
         row("Datasette canned ranked query (bm25, 1 page, no facets)", "datasette-canned"),
         row("trivial Flask view (ceiling)", "hello"),
