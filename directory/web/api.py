@@ -15,12 +15,13 @@ from directory import facets, rules, search
 from directory.web import representations
 from directory.web.helpers import (
     ANSWER_PREFIX,
+    SLUG_MARK,
     directory,
     scheme_or_404,
     search_within,
-    slug_url,
     snapshot,
     snapshot_and_version,
+    url_pattern,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -184,9 +185,10 @@ def eligibility():
     outcomes = directory().outcomes(answers, catalogue)
     table = catalogue.rule_table
     counts = {status.value: outcomes.bits(status).bit_count() for status in rules.Status}
+    scheme_url = url_pattern("public.scheme", "scheme_id", external=True)
     groups = {
         status.value: [
-            _eligibility_item(catalogue.schemes[decision.scheme_id], decision)
+            _eligibility_item(catalogue.schemes[decision.scheme_id], decision, scheme_url)
             for decision in outcomes.decisions(
                 table.ids_in(outcomes.bits(status), page_size, (page - 1) * page_size)
             )
@@ -206,12 +208,13 @@ def eligibility():
     )
 
 
-def _eligibility_item(scheme, decision: rules.Decision) -> dict:
+def _eligibility_item(scheme, decision: rules.Decision, url: str) -> dict:
+    """One listing's entry; `url`: the scheme page's URL pattern (see url_pattern)."""
     item = {
         "id": scheme.id,
         "name": scheme.name,
         "listing_type": scheme.listing_type,
-        "url": slug_url("public.scheme", "scheme_id", scheme.id, external=True),
+        "url": url.replace(SLUG_MARK, scheme.id),
         "reasons": list(decision.reasons),
     }
     if decision.status is rules.Status.POSSIBLE:

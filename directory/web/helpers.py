@@ -87,11 +87,17 @@ def slug_url(endpoint: str, argument: str, slug: str, external: bool = False) ->
     """url_for(endpoint, argument=slug), built once per request and filled in after:
     slugs ([a-z0-9-]) need no escaping, and a page may link hundreds of listings (each
     url_for costs tens of microseconds)."""
+    return url_pattern(endpoint, argument, external).replace(SLUG_MARK, slug)
+
+
+def url_pattern(endpoint: str, argument: str, external: bool = False) -> str:
+    """This request's URL for `endpoint` with SLUG_MARK standing for the slug (a loop over
+    many listings can fill it in itself, sparing a look-up of the request each time)."""
     key = (endpoint, argument, external)
     patterns = g.setdefault("url_patterns", {})
     if key not in patterns:
         patterns[key] = url_for(endpoint, **{argument: SLUG_MARK}, _external=external)
-    return patterns[key].replace(SLUG_MARK, slug)
+    return patterns[key]
 
 
 SLUG_MARK = "__slug__"  # stands for the slug in a URL pattern: no slug contains "_"
