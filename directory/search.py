@@ -488,8 +488,7 @@ class SearchIndex:
         words_of = self._words_of(changed, catalogue)
         if words_of is None:
             return 0
-        edit = _Edit(self, changed, words_of)
-        edit.spelling_changed = self.spelling_words ^ earlier.spelling_words
+        edit = _Edit(self, changed, words_of, self.spelling_words ^ earlier.spelling_words)
         with earlier._lock:
             cached_postings = dict(earlier._postings_cache)
             cached_found = list(earlier._found_cache.items())
@@ -1046,15 +1045,21 @@ def _plan_matches(plan: Plan, words: set[tuple[str, str]]) -> bool:
 class _Edit:
     """What changed between two snapshots of one index, for SearchIndex.keep_caches_of."""
 
-    def __init__(self, index: SearchIndex, changed: list[int], words_of: dict[int, set]):
+    def __init__(
+        self,
+        index: SearchIndex,
+        changed: list[int],
+        words_of: dict[int, set],
+        spelling_changed: set[str],
+    ):
         self.index = index
+        self.spelling_changed = spelling_changed  # words for spelling added or gone
         self.changed = changed
         self.words_of = words_of
         self.moved = index._bits(changed)
         self.unchanged = index.all_bits & ~self.moved
         # Documents that changed, and numbers past the end (a merge dropped the deleted).
         self.gone = self.moved | ~((1 << index.size) - 1)
-        self.spelling_changed: set[str] = set()  # words for spelling added or gone
         self._gone_flags = self.moved.to_bytes((index.size + 7) // 8, "little")
         self.containing: dict[tuple[str, str], list[int]] = {}  # word -> changed docs with it
         for docnum in changed:
