@@ -665,7 +665,7 @@ class SearchIndex:
 
     def _tables_afresh(self) -> None:
         self.ids, self.names, self.fingerprints = {}, {}, {}
-        facet_bits = self._add_segments(self.layout, {f.id: {} for f in facet_defs.FACETS})
+        facet_bits = self._add_segments(self.layout, {})
         self.docnums = {scheme_id: docnum for docnum, scheme_id in self.ids.items()}
         self.by_name = sorted(self.ids, key=self._name_order)
         self.all_bits = self._bits(self.ids)

@@ -396,11 +396,6 @@ class CatalogueCache:
         self._checked_at = checked_at
         return self.current
 
-    def forget_check(self) -> None:
-        """Ask the database again on the next `get`, however recent the last check (after
-        this process changed the catalogue, so it sees its own change at once)."""
-        self._checked_at = -math.inf
-
     def _refreshed(self, session: Session, version: int) -> tuple[cat.Catalogue, int]:
         """Fetch what changed since the cached version; recompile only what must be.
 
