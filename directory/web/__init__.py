@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory.service import Directory
 from directory.web import helpers
+from directory.web.json_provider import OrjsonProvider
 
 csrf = CSRFProtect()
 
@@ -47,6 +48,7 @@ def _quiet_request_lines() -> None:
 
 def init_app(app: Flask) -> None:
     _quiet_request_lines()
+    app.json = OrjsonProvider(app)
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(Path(app.root_path).parent / "templates")),
