@@ -9,11 +9,18 @@ and each status becomes a bitmap of listings (bit n = the n-th listing in name o
 see `bitmaps`). Only the listings someone will see are worded, by `rules.decide`, so
 each gets exactly the decision `rules.decide_all` would give it.
 
+A rule's status depends only on the answers to the questions it asks, and people share
+those: every physiotherapist in London gets the same statuses from the rules that ask
+about profession and region. So a role's rules are grouped by the questions they ask
+(`RuleGroup`), and the table keeps each group's bitmaps for the answers seen most
+recently: for most people most groups are a look-up.
+
 Plain Python, no Flask.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -51,7 +58,12 @@ class RuleTable:
             role: [(node, self.bits_at(at)) for node, at in by_node.items()]
             for role, by_node in in_role.items()
         }
-        self._compile()
+        self._steps = Steps(self, range(len(self.nodes)))
+        self.groups = self._grouped()
+        # A group's bitmaps, kept for the answers seen most recently: each entry holds two
+        # bitmaps of up to a bit per listing, so a big catalogue keeps fewer of them.
+        kept = min(MEMO_ENTRIES, MEMO_BYTES // (len(self.ids) // 4 + MEMO_OVERHEAD))
+        self._group_bits = functools.lru_cache(maxsize=kept)(RuleGroup.work_out)
         self._naming = self._terms_named()
         self.shared_outcomes = rules.SharedOutcomes()  # wording, kept from person to person
 
@@ -85,28 +97,17 @@ class RuleTable:
             self.nodes.append(node)
         return found
 
-    def _compile(self) -> None:
-        """Lay the nodes out as flat steps that check status and nothing else: the
-        predicates by question (one answer looked up for all of them), then every
-        `all` and `any` in order, parts first."""
-        by_question: dict[str, list[tuple]] = {}
-        self._unconditional: list[int] = []  # `all: []`: open to everyone
-        self._combinations: list[tuple[int, bool, tuple[int, ...]]] = []
-        for i, node in enumerate(self.nodes):
-            if isinstance(node, Predicate):
-                set_name = self.vocabulary.questions[node.question].term_set
-                attainable = any(self.vocabulary.term(set_name, s).action for s in node.accepts)
-                by_question.setdefault(node.question, []).append(
-                    (i, node.accepts, node.negated, attainable)
-                )
-            elif isinstance(node, Confirm):
-                pass  # always possible, the status every node starts from
-            elif not node.children:
-                self._unconditional.append(i)
-            else:
-                parts = tuple(self._index[id(child)] for child in node.children)
-                self._combinations.append((i, isinstance(node, rules.AllOf), parts))
-        self._predicates = list(by_question.items())
+    def _grouped(self) -> dict[str, list[RuleGroup]]:
+        """Each role's rules, grouped by the questions they ask (see RuleGroup)."""
+        by_questions: dict[tuple[str, tuple[str, ...]], list[tuple[int, int]]] = {}
+        for role, rules_and_bits in self.by_role.items():
+            for node, bits in rules_and_bits:
+                asked = tuple(sorted({p.question for p in rules.predicates(self.nodes[node])}))
+                by_questions.setdefault((role, asked), []).append((node, bits))
+        grouped: dict[str, list[RuleGroup]] = {}
+        for (role, asked), roots in by_questions.items():
+            grouped.setdefault(role, []).append(RuleGroup(self, asked, roots))
+        return grouped
 
     def bits_at(self, positions: Iterable[int]) -> int:
         return bitmaps.from_positions(positions, len(self.ids))
@@ -125,10 +126,72 @@ class RuleTable:
 
     def statuses(self, answers: Answers) -> list[int]:
         """Each node's status for these answers, as rules.Evaluator would find it."""
-        found = [POSSIBLE] * len(self.nodes)  # unknown answers and confirm steps stay so
-        for i in self._unconditional:
+        return self._steps.run(answers)
+
+    def sort(self, answers: Answers) -> Outcomes:
+        """Every listing's status for one person's answers (see `Outcomes`)."""
+        chosen = answers.get("role")
+        roles = sorted(chosen) if chosen is not None else self.vocabulary.slugs("roles")
+        eligible = possible = 0
+        possible_by_role = []  # for a person unsure of their role, see possible_by_steps
+        for role in roles:
+            role_possible = 0
+            for group in self.groups.get(role, ()):
+                asked = tuple(map(answers.get, group.questions))
+                group_eligible, group_possible = self._group_bits(group, asked)
+                eligible |= group_eligible
+                role_possible |= group_possible
+            possible |= role_possible
+            possible_by_role.append((role, role_possible))
+        return Outcomes(self, answers, eligible, possible & ~eligible, possible_by_role)
+
+
+# How many (group, answers) bitmaps a RuleTable keeps: at most MEMO_ENTRIES, and for a big
+# catalogue fewer, so that they take at most about MEMO_BYTES (16 MB: 6,000 of them at
+# 10,000 listings, beside a worker's 140 MB).
+MEMO_ENTRIES = 20_000
+MEMO_BYTES = 16 * 2**20
+MEMO_OVERHEAD = 256  # bytes an entry costs besides its bitmaps: key, cache links
+
+
+class Steps:
+    """Flat steps that find the status of some of a table's nodes, and nothing else (no
+    reasons worded): the predicates by question (one answer looked up for all of them),
+    then every `all` and `any` in order, parts first."""
+
+    def __init__(self, table: RuleTable, wanted: Iterable[int]):
+        self.size = len(table.nodes)
+        needed = set(wanted)
+        for i in reversed(range(self.size)):  # parts come before what holds them
+            if i in needed:
+                needed.update(table._index[id(c)] for c in getattr(table.nodes[i], "children", ()))
+        vocabulary = table.vocabulary
+        by_question: dict[str, list[tuple]] = {}
+        self.unconditional: list[int] = []  # `all: []`: open to everyone
+        self.combinations: list[tuple[int, bool, tuple[int, ...]]] = []
+        for i in sorted(needed):
+            node = table.nodes[i]
+            if isinstance(node, Predicate):
+                set_name = vocabulary.questions[node.question].term_set
+                attainable = any(vocabulary.term(set_name, s).action for s in node.accepts)
+                by_question.setdefault(node.question, []).append(
+                    (i, node.accepts, node.negated, attainable)
+                )
+            elif isinstance(node, Confirm):
+                pass  # always possible, the status every node starts from
+            elif not node.children:
+                self.unconditional.append(i)
+            else:
+                parts = tuple(table._index[id(child)] for child in node.children)
+                self.combinations.append((i, isinstance(node, rules.AllOf), parts))
+        self.predicates = list(by_question.items())
+
+    def run(self, answers: Answers) -> list[int]:
+        """Statuses by node: those of the wanted nodes and their parts are found."""
+        found = [POSSIBLE] * self.size  # unknown answers and confirm steps stay so
+        for i in self.unconditional:
             found[i] = ELIGIBLE
-        for question, predicates in self._predicates:
+        for question, predicates in self.predicates:
             answer = answers.get(question)
             if answer is None:
                 continue
@@ -138,28 +201,34 @@ class RuleTable:
                 else:
                     found[i] = INELIGIBLE if negated else ELIGIBLE
         status_of = found.__getitem__
-        for i, conjunctive, parts in self._combinations:
+        for i, conjunctive, parts in self.combinations:
             found[i] = max(map(status_of, parts)) if conjunctive else min(map(status_of, parts))
         return found
 
-    def sort(self, answers: Answers) -> Outcomes:
-        """Every listing's status for one person's answers (see `Outcomes`)."""
-        statuses = self.statuses(answers)
-        chosen = answers.get("role")
-        roles = sorted(chosen) if chosen is not None else self.vocabulary.slugs("roles")
+
+class RuleGroup:
+    """One role's rules that ask the same questions, and the listings they decide.
+
+    Their statuses depend on the answers to those questions alone, so the listings they
+    make eligible and possible can be kept per distinct answers (RuleTable keeps them).
+    """
+
+    def __init__(self, table: RuleTable, questions: tuple[str, ...], roots: list[tuple[int, int]]):
+        self.questions = questions
+        self.roots = roots  # (node, the listings whose rule for this role it is)
+        self._steps = Steps(table, (node for node, _ in roots))
+
+    def work_out(self, asked: tuple[frozenset[str] | None, ...]) -> tuple[int, int]:
+        """(eligible, possible) listings, given the answers to this group's questions."""
+        statuses = self._steps.run(dict(zip(self.questions, asked, strict=True)))
         eligible = possible = 0
-        possible_by_role = []  # for a person unsure of their role, see possible_by_steps
-        for role in roles:
-            role_possible = 0
-            for node, bits in self.by_role.get(role, ()):
-                status = statuses[node]
-                if status == ELIGIBLE:
-                    eligible |= bits
-                elif status == POSSIBLE:
-                    role_possible |= bits
-            possible |= role_possible
-            possible_by_role.append((role, role_possible))
-        return Outcomes(self, answers, statuses, eligible, possible & ~eligible, possible_by_role)
+        for node, bits in self.roots:
+            status = statuses[node]
+            if status == ELIGIBLE:
+                eligible |= bits
+            elif status == POSSIBLE:
+                possible |= bits
+        return eligible, possible
 
 
 @dataclass
@@ -172,7 +241,6 @@ class Outcomes:
 
     table: RuleTable
     answers: Answers
-    statuses: list[int]  # per node of the table
     eligible: int
     possible: int
     possible_by_role: list[tuple[str, int]]
@@ -223,13 +291,14 @@ class Outcomes:
         """
         by_steps: dict[int, int] = {}
         taken = 0
+        statuses = self.table.statuses(self.answers)
         for role, role_possible in self.possible_by_role:
             here = role_possible & self.possible & ~taken
             taken |= here
             if not here:
                 continue
             for node, bits in self.table.by_role.get(role, ()):
-                if self.statuses[node] == POSSIBLE and bits & here:
+                if statuses[node] == POSSIBLE and bits & here:
                     steps = len(self.evaluator.outcome(self.table.nodes[node]).needs)
                     by_steps[steps] = by_steps.get(steps, 0) | (bits & here)
         return dict(sorted(by_steps.items()))

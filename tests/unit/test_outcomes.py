@@ -96,6 +96,42 @@ def test_any_rule_gets_the_status_the_evaluator_gives_it(vocabulary):
     check()
 
 
+def test_bitmaps_kept_from_person_to_person_are_what_each_would_get_alone(vocabulary, monkeypatch):
+    """Random rules for both roles on one table, many people, and room to keep only a
+    few groups' bitmaps (so they are often forgotten): every listing's status is still
+    the one deciding it alone gives."""
+    monkeypatch.setattr(outcomes, "MEMO_ENTRIES", 3)
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(rule_strategy(vocabulary), rule_strategy(vocabulary)),
+            min_size=1,
+            max_size=6,
+        ),
+        st.lists(answers_strategy(vocabulary), min_size=2, max_size=8),
+    )
+    def check(raw_rules, people):
+        schemes = []
+        for i, raw_pair in enumerate(raw_rules):
+            compiled = [
+                vocabulary.compiler.compile(raw, LocatedDocument("t", None), ()) for raw in raw_pair
+            ]
+            if any(problems for _, problems in compiled):
+                continue
+            (mentee, _), (mentor, _) = compiled
+            by_role = {"mentee": rules.RoleRule(mentee), "mentor": rules.RoleRule(mentor)}
+            schemes.append(rules.SchemeRules(f"s{i}", by_role))
+        table = outcomes.RuleTable(vocabulary, schemes)
+        for raw in people + people:  # everyone twice: the second time from what was kept
+            answers = rules.parse_answers(vocabulary, raw)
+            sorted_out = table.sort(answers)
+            for decision in rules.decide_all(vocabulary, answers, schemes):
+                assert sorted_out.status_of(decision.scheme_id) is decision.status
+
+    check()
+
+
 def test_listings_are_laid_out_in_name_order(catalogue):
     table = catalogue.rule_table
     by_name = sorted(catalogue.schemes.values(), key=lambda s: (s.name.lower(), s.id))
