@@ -20,7 +20,7 @@ import difflib
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from directory.yamlfile import LocatedDocument, Problem
 
@@ -388,8 +388,10 @@ class RoleRule:
     also_check: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """One listing's outcome for one person. A named tuple, not a frozen dataclass: it
+    is built three times faster, and a page of results builds sixty."""
+
     scheme_id: str
     status: Status
     reasons: tuple[str, ...] = ()
