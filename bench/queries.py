@@ -256,11 +256,11 @@ def datasette_canned_url(query: Search, vocabulary) -> str:
     return f"/catalogue/{name}.json?" + urlencode(params)
 
 
-def people(vocabulary, count: int = 1000) -> list[list[tuple[str, str]]]:
+def people(vocabulary, count: int = 1000, seed: int = 7) -> list[list[tuple[str, str]]]:
     """Checker answers of `count` made-up people, always the same: a role (mostly mentee),
     a profession, a stage (a study level for students), 0-2 memberships or "none", a
     region, and no institution (left unknown, as many people would)."""
-    rng = random.Random(7)
+    rng = random.Random(seed)
     found = []
     for _ in range(count):
         stage = rng.choice(vocabulary.slugs("stages"))
@@ -293,6 +293,11 @@ def write_lists(out: Path) -> None:
         "datasette-canned": [datasette_canned_url(q, vocabulary) for q in QUERIES],
         "hello": ["/"],
         "eligibility": ["/api/v1/eligibility?" + urlencode(p) for p in people(vocabulary)],
+        # So many that a 30 s run rarely meets anyone twice, except where two made-up people
+        # answer alike (half of them do: the answers allow only so many combinations).
+        "eligibility-many": [
+            "/api/v1/eligibility?" + urlencode(p) for p in people(vocabulary, 100_000, seed=8)
+        ],
     }
     for name, urls in lists.items():
         (out / f"urls-{name}.txt").write_text("\n".join(urls) + "\n")

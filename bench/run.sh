@@ -165,6 +165,7 @@ load api-filters-only "$APP" "$RUN/urls/urls-api-filters-only.txt"
 DURATION=$((DURATION / 2)) CONNECTIONS=1 THREADS=1 \
   load api-1-connection "$APP" "$RUN/urls/urls-api.txt"
 load eligibility "$APP" "$RUN/urls/urls-eligibility.txt"
+load eligibility-many "$APP" "$RUN/urls/urls-eligibility-many.txt"
 memory app "$SERVER_PID"
 stop_server
 

@@ -1,8 +1,10 @@
 -- wrk script: cycle through a file of URL paths, one per line, and print the
 -- results as one JSON line.  Usage:
 --   wrk -t2 -c16 -d30s --latency -s bench/wrk.lua http://127.0.0.1:PORT -- URLS.txt
--- Each thread starts at a different place in the list, so together they send
--- the whole mix from the first second.
+-- Each thread starts at a different place in the list, far apart (the golden
+-- ratio's share of the list after the previous one), so together they send the
+-- whole mix from the first second and, in a long list, never the same URL twice
+-- within moments.
 
 local threads = {}
 local counter = 0
@@ -19,7 +21,7 @@ function init(args)
     if line ~= "" then table.insert(paths, line) end
   end
   if #paths == 0 then error("no URLs in " .. args[1]) end
-  index = (id * 37) % #paths
+  index = math.floor(id * #paths * 0.6180339887) % #paths
 end
 
 function request()
