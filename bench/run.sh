@@ -93,9 +93,12 @@ $(cut -d' ' -f1 /proc/loadavg)}" > "$RUN/cpu-$name.json"
   drain "$base"
 }
 
-server_cpu() {  # CPU ticks (1/100 s) used so far by the server process and its workers
-  local total=0 p
-  for p in $SERVER_PID $(pgrep -P "$SERVER_PID" || true); do
+server_cpu() {  # CPU ticks (1/100 s) used so far by the server process and its workers,
+                # those running and those gone (gunicorn replaces a worker after 100,000
+                # or so requests; the master's cutime and cstime count the ones it reaped)
+  local total p
+  total=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0)
+  for p in $(pgrep -P "$SERVER_PID" || true); do
     total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
   done
   echo "$total"
