@@ -58,6 +58,11 @@ class RuleTable:
             role: [(node, self.bits_at(at)) for node, at in by_node.items()]
             for role, by_node in in_role.items()
         }
+        # Each node's parts, by their places in self.nodes.
+        self.parts = [
+            tuple(self._index[id(child)] for child in getattr(node, "children", ()))
+            for node in self.nodes
+        ]
         self._steps = Steps(self, range(len(self.nodes)))
         self.groups = self._grouped()
         # A group's bitmaps, kept for the answers seen most recently: each entry holds two
@@ -164,7 +169,7 @@ class Steps:
         needed = set(wanted)
         for i in reversed(range(self.size)):  # parts come before what holds them
             if i in needed:
-                needed.update(table._index[id(c)] for c in getattr(table.nodes[i], "children", ()))
+                needed.update(table.parts[i])
         vocabulary = table.vocabulary
         by_question: dict[str, list[tuple]] = {}
         self.unconditional: list[int] = []  # `all: []`: open to everyone
@@ -182,8 +187,7 @@ class Steps:
             elif not node.children:
                 self.unconditional.append(i)
             else:
-                parts = tuple(table._index[id(child)] for child in node.children)
-                self.combinations.append((i, isinstance(node, rules.AllOf), parts))
+                self.combinations.append((i, isinstance(node, rules.AllOf), table.parts[i]))
         self.predicates = list(by_question.items())
 
     def run(self, answers: Answers) -> list[int]:
