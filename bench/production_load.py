@@ -7,8 +7,8 @@ What it does, in one run of about 6 minutes:
   * a throwaway PostgreSQL cluster (as the system tests make one: initdb into a
     temporary folder, its own port; fsync off, since it holds nothing worth keeping)
     and `directory import` of the 10,000 synthetic schemes (bench/generate.py);
-  * `directory serve` with its production defaults (WORKERS workers, one per core, x 4
-    threads), preloaded, access logs on;
+  * `directory serve` with its production defaults (WORKERS workers, one per core, x
+    THREADS threads, 2 each), preloaded, access logs on;
   * wrk, 16 connections, DURATION seconds (default 30, at most 60) of a mix of
     1,000 URLs: 60% search and browse pages, 20% checker results, 10% scheme
     pages, 10% search API, after WARMUP seconds of the same load;
@@ -70,6 +70,7 @@ EDIT_EVERY = float(os.environ.get("EDIT_EVERY", 3))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", 16))
 SCHEMES = int(os.environ.get("SCHEMES", 10_000))
 WORKERS = int(os.environ.get("WORKERS", default_workers()))
+THREADS = int(os.environ.get("THREADS") or DEFAULT_THREADS)  # read by `directory serve` too
 # Open-loop rates, requests a second. A busy September hour might bring 5,000 people
 # making some 15 requests each: about 21 a second. 25 is that; 50 is twice it.
 OPEN_RATES = [float(r) for r in os.environ.get("OPEN_RATES", "25,50").split(",") if r]
@@ -362,6 +363,7 @@ def summarise(load, edits, memory, import_seconds, start_seconds, errors_in_log)
     return {
         "schemes": SCHEMES,
         "workers": WORKERS,
+        "threads": THREADS,
         "duration_s": DURATION,
         "connections": CONNECTIONS,
         "import_seconds": round(import_seconds, 1),
@@ -388,7 +390,7 @@ def markdown(s: dict, out: Path) -> str:
     return "\n".join(
         [
             f"{out.name}: {s['schemes']} schemes on PostgreSQL, `directory serve` {s['workers']} "
-            f"workers x {DEFAULT_THREADS} "
+            f"workers x {s['threads']} "
             f"threads, wrk {s['connections']} connections for {s['duration_s']} s "
             f"(import {s['import_seconds']} s, start {s['start_seconds']} s)",
             "",

@@ -14,7 +14,7 @@
 # Settings (environment): DURATION seconds per load run (default 30, at most 60),
 # WARMUP seconds of the same load before the first run on each server (10), SCHEMES (10000),
 # CONNECTIONS (16), THREADS (wrk threads, 2), WORKERS (gunicorn workers, 2),
-# WORKER_THREADS (threads per gunicorn worker, 4: `directory serve`'s defaults on 2 cores).
+# WORKER_THREADS (threads per gunicorn worker, 2: `directory serve`'s defaults on 2 cores).
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ SCHEMES=${SCHEMES:-10000}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-2}
-WORKER_THREADS=${WORKER_THREADS:-4}
+WORKER_THREADS=${WORKER_THREADS:-2}
 APP_PORT=${APP_PORT:-18701}
 DATASETTE_PORT=${DATASETTE_PORT:-18702}
 HELLO_PORT=${HELLO_PORT:-18703}

@@ -219,7 +219,7 @@ def main() -> None:
             "connections": 16,
             "wrk_threads": 2,
             "gunicorn_workers": int(os.environ.get("WORKERS", 2)),
-            "threads_per_worker": int(os.environ.get("WORKER_THREADS", 4)),
+            "threads_per_worker": int(os.environ.get("WORKER_THREADS", 2)),
         },
         "generate": (run / "generate.txt").read_text().strip()
         if (run / "generate.txt").exists()

@@ -275,7 +275,7 @@ def _print_decisions(decisions, catalogue) -> None:
     type=int,
     help="Worker processes (default: $WEB_CONCURRENCY or one per core, at least 2).",
 )
-@click.option("--threads", type=int, help="Threads per worker (default: $THREADS or 4).")
+@click.option("--threads", type=int, help="Threads per worker (default: $THREADS or 2).")
 def serve(bind: str | None, workers: int | None, threads: int | None) -> None:
     """Run the site in production under gunicorn."""
     from directory import serve as serving

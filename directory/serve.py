@@ -17,13 +17,16 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
 # The work is Python, not waiting: a worker's threads share one core (the GIL), so one
-# worker per core keeps the cores busy, and a few threads each keep a slow request from
-# holding up the rest. Every worker also keeps its own caches and catches up its own
-# index after each edit, so more workers than cores cost memory and CPU for nothing: at
-# 10,000 listings on 2 cores, 2 workers x 4 threads served the production mix with a
-# p99 of 108-138 ms where 5 x 2 (2 per core + 1, the rule for synchronous workers)
-# gave 165-297 ms (bench/README.md).
-DEFAULT_THREADS = 4
+# worker per core keeps the cores busy. Every worker also keeps its own caches and
+# catches up its own index after each edit, so more workers than cores cost memory and
+# CPU for nothing: at 10,000 listings on 2 cores, 2 workers x 4 threads served the
+# production mix with a p99 of 108-138 ms where 5 x 2 (2 per core + 1, the rule for
+# synchronous workers) gave 165-297 ms. Two threads a worker keep a slow request from
+# holding up the rest; more only share the core among more requests at once, which
+# makes each slower: with 2 rather than 4, the eligibility API's p99 at 16 connections
+# fell from 23-26 ms to 13-16 ms and the search page's from 56-67 ms to 36 ms, and the
+# production mix's from 89-100 ms to 76-96 ms (bench/README.md).
+DEFAULT_THREADS = 2
 
 
 def default_workers() -> int:
