@@ -24,7 +24,7 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 # synchronous workers) gave 165-297 ms. Two threads a worker keep a slow request from
 # holding up the rest; more only share the core among more requests at once, which
 # makes each slower: with 2 rather than 4, the eligibility API's p99 at 16 connections
-# fell from 23-26 ms to 13-16 ms and the search page's from 56-67 ms to 36 ms, and the
+# fell from 23-26 ms to 13-16 ms, the search page's from 56-67 ms to 36-59 ms, and the
 # production mix's from 89-100 ms to 76-96 ms (bench/README.md).
 DEFAULT_THREADS = 2
 
