@@ -295,12 +295,13 @@ class Outcomes:
         """
         by_steps: dict[int, int] = {}
         taken = 0
-        statuses = self.table.statuses(self.answers)
+        statuses = None  # worked out once, if anything is possible
         for role, role_possible in self.possible_by_role:
             here = role_possible & self.possible & ~taken
             taken |= here
             if not here:
                 continue
+            statuses = statuses or self.table.statuses(self.answers)
             for node, bits in self.table.by_role.get(role, ()):
                 if statuses[node] == POSSIBLE and bits & here:
                     steps = len(self.evaluator.outcome(self.table.nodes[node]).needs)
