@@ -49,7 +49,7 @@ def asked(vocabulary: Vocabulary, raw: Raw) -> list[str]:
     chosen, skipped = [], set()
     for question_id in vocabulary.questions:
         rule = vocabulary.ask_if.get(question_id)
-        depends_on = {p.question for p in rules.predicates(rule)} if rule else set()
+        depends_on = set(rules.questions_asked(rule)) if rule else set()
         if depends_on & skipped or not rules.should_ask(vocabulary, question_id, answers):
             skipped.add(question_id)
         else:

@@ -107,7 +107,7 @@ class RuleTable:
         by_questions: dict[tuple[str, tuple[str, ...]], list[tuple[int, int]]] = {}
         for role, rules_and_bits in self.by_role.items():
             for node, bits in rules_and_bits:
-                asked = tuple(sorted({p.question for p in rules.predicates(self.nodes[node])}))
+                asked = rules.questions_asked(self.nodes[node])
                 by_questions.setdefault((role, asked), []).append((node, bits))
         grouped: dict[str, list[RuleGroup]] = {}
         for (role, asked), roots in by_questions.items():

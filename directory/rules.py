@@ -331,7 +331,7 @@ class SharedOutcomes:
     def outcome(self, evaluator: Evaluator, node: Rule) -> Outcome:
         questions = self._questions.get(node)
         if questions is None:
-            questions = tuple(sorted({p.question for p in predicates(node)}))
+            questions = questions_asked(node)
             self._questions[node] = questions
         key = (node, *map(evaluator.answers.get, questions))
         found = self._outcomes.get(key)
@@ -469,6 +469,12 @@ def predicates(node: Rule) -> Iterator[Predicate]:
     elif isinstance(node, AllOf | AnyOf):
         for child in node.children:
             yield from predicates(child)
+
+
+def questions_asked(node: Rule) -> tuple[str, ...]:
+    """The questions a rule's predicates ask, each once, in name order: the only answers
+    its outcome depends on."""
+    return tuple(sorted({p.question for p in predicates(node)}))
 
 
 def should_ask(vocabulary: Vocabulary, question_id: str, answers: Answers) -> bool:
