@@ -132,6 +132,12 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
+def below(figure: dict, key: str, limit: float) -> str:
+    """PASS if the load's figure is under the limit; n/a if the load gave none."""
+    value = figure.get(key)
+    return verdict(value < limit if value else None)
+
+
 def main() -> None:
     run = Path(sys.argv[1]).resolve()
     wrk = {p.stem.removeprefix("wrk-"): read_json(p) for p in sorted(run.glob("wrk-*.json"))}
@@ -193,24 +199,16 @@ def main() -> None:
         "api_vs_datasette_canned": verdict(
             api.get("median_ms") <= canned.get("median_ms") if canned.get("median_ms") else None
         ),
-        "api_p99": verdict(api.get("p99_ms") < 100 if api.get("p99_ms") else None),
+        "api_p99": below(api, "p99_ms", 100),
         "search_page_p99": verdict(figures.get("search-page", {}).get("p99_ms", 1e9) < 100),
         "index_build": verdict(index.get("index_build_seconds", 1e9) < 30),
         # A worker's share of memory (PSS): pages the workers share with the master that
         # preloaded the catalogue count once across them, as they do in the machine's RAM.
         "memory_per_worker": verdict(bool(worker_pss) and max(worker_pss) < 200),
-        "eligibility_median": verdict(
-            eligibility.get("median_ms") < 20 if eligibility.get("median_ms") else None
-        ),
-        "eligibility_p99": verdict(
-            eligibility.get("p99_ms") < 60 if eligibility.get("p99_ms") else None
-        ),
-        "eligibility_many_median": verdict(
-            eligibility_many.get("median_ms") < 20 if eligibility_many.get("median_ms") else None
-        ),
-        "eligibility_many_p99": verdict(
-            eligibility_many.get("p99_ms") < 60 if eligibility_many.get("p99_ms") else None
-        ),
+        "eligibility_median": below(eligibility, "median_ms", 20),
+        "eligibility_p99": below(eligibility, "p99_ms", 60),
+        "eligibility_many_median": below(eligibility_many, "median_ms", 20),
+        "eligibility_many_p99": below(eligibility_many, "p99_ms", 60),
     }
     summary = {
         "run": run.name,
