@@ -70,7 +70,11 @@ def test_searches_keep_answering_while_a_broken_index_is_rebuilt(site, damage):
         folder = index_folder(site)
         current = folder / (folder / "CURRENT").read_text().strip()
         if damage == "delete":
-            shutil.rmtree(folder)
+            # Move it away first: the server may start rebuilding into a fresh folder
+            # while the old one is still being deleted, and rmtree would trip on that.
+            trash = folder.with_name("search-index-deleted")
+            folder.rename(trash)
+            shutil.rmtree(trash)
         else:
             for segment in current.glob("*.seg"):
                 segment.write_bytes(b"\0garbage" * 64)
