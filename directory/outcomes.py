@@ -301,7 +301,8 @@ class Outcomes:
             taken |= here
             if not here:
                 continue
-            statuses = statuses or self.table.statuses(self.answers)
+            if statuses is None:
+                statuses = self.table.statuses(self.answers)
             for node, bits in self.table.by_role.get(role, ()):
                 if statuses[node] == POSSIBLE and bits & here:
                     steps = len(self.evaluator.outcome(self.table.nodes[node]).needs)
