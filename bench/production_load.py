@@ -52,7 +52,7 @@ import open_loop as open_loop_load  # noqa: E402
 from queries import QUERIES, app_url, people  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from directory.serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from directory import serve  # noqa: E402
 from tests.system.editing import open_edit_form, save  # noqa: E402
 from tests.system.support import (  # noqa: E402
     DIRECTORY,
@@ -69,8 +69,8 @@ WARMUP = int(os.environ.get("WARMUP", 10))
 EDIT_EVERY = float(os.environ.get("EDIT_EVERY", 3))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", 16))
 SCHEMES = int(os.environ.get("SCHEMES", 10_000))
-WORKERS = int(os.environ.get("WORKERS", default_workers()))
-THREADS = int(os.environ.get("THREADS") or DEFAULT_THREADS)  # read by `directory serve` too
+WORKERS = int(os.environ.get("WORKERS", serve.default_workers()))
+THREADS = serve.options()["threads"]  # as `directory serve` reads it: $THREADS or its default
 # Open-loop rates, requests a second. A busy September hour might bring 5,000 people
 # making some 15 requests each: about 21 a second. 25 is that; 50 is twice it.
 OPEN_RATES = [float(r) for r in os.environ.get("OPEN_RATES", "25,50").split(",") if r]
