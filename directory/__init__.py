@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ENVIRONMENT=settings.environment,
         DATABASE_URL=settings.database_url,
         DATA_DIR=str(settings.data_dir),
+        CATALOGUE_FILE=str(settings.catalogue_file),
         INDEX_DIR=str(settings.index_dir),
         SECRET_KEY=settings.secret_key,
         AUTO_IMPORT=True,  # an empty database is filled from data/schemes.yaml

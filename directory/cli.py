@@ -75,7 +75,9 @@ def _service(settings: Settings) -> Directory:
     """The directory with tables created (no automatic import: commands say what they do)."""
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     try:
-        service = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+        service = Directory(
+            settings.database_url, settings.data_dir, settings.index_dir, settings.catalogue_file
+        )
     except DataFileError as error:
         _fail(error)
     service.setup(auto_import=False, build_index=False)
@@ -331,7 +333,9 @@ def _check_database(settings: Settings):
         yield False, "schema", f"at {schema}, latest {latest}: run `directory db upgrade`"
         return
     yield True, "schema", f"at {schema} (latest)"
-    service = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+    service = Directory(
+        settings.database_url, settings.data_dir, settings.index_dir, settings.catalogue_file
+    )
     try:
         state = service.readiness()["search_index"]
         catalogue, version = service.snapshot()

@@ -22,6 +22,7 @@ class Settings:
     instance_path: Path
     database_url: str
     data_dir: Path = DEFAULT_DATA_DIR
+    catalogue_path: Path | None = None  # CATALOGUE_FILE; default: $DATA_DIR/schemes.yaml
     secret_key: str | None = None
     environment: str = "development"
     log_level: str = "INFO"
@@ -29,7 +30,8 @@ class Settings:
 
     @property
     def catalogue_file(self) -> Path:
-        return self.data_dir / "schemes.yaml"
+        """The catalogue `directory import` reads, and an empty database is filled from."""
+        return self.catalogue_path or self.data_dir / "schemes.yaml"
 
     @property
     def vocabulary_file(self) -> Path:
@@ -70,6 +72,8 @@ class Settings:
             found.append(f"INSTANCE_PATH {self.instance_path} is not writable")
         if not self.vocabulary_file.exists():
             found.append(f"DATA_DIR {self.data_dir} has no vocabulary.yaml")
+        if not self.catalogue_file.exists():
+            found.append(f"CATALOGUE_FILE {self.catalogue_file} does not exist")
         return found
 
     def check(self) -> None:
@@ -87,6 +91,9 @@ class Settings:
             instance_path=instance,
             database_url=database_url,
             data_dir=Path(environ.get("DATA_DIR") or DEFAULT_DATA_DIR).resolve(),
+            catalogue_path=Path(environ["CATALOGUE_FILE"]).resolve()
+            if environ.get("CATALOGUE_FILE")
+            else None,
             secret_key=environ.get("SECRET_KEY") or None,
             environment=environ.get("DIRECTORY_ENV", "development"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),

@@ -21,8 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class Directory:
-    def __init__(self, database_url: str, data_dir: Path, index_dir: Path):
+    def __init__(
+        self,
+        database_url: str,
+        data_dir: Path,
+        index_dir: Path,
+        catalogue_file: Path | None = None,
+    ):
         self.data_dir = Path(data_dir)
+        self.catalogue_file = Path(catalogue_file or self.data_dir / "schemes.yaml")
         self.base_vocabulary = vocab.load(self.data_dir / "vocabulary.yaml")
         self.engine = db.make_engine(database_url)
         self.cache = store.CatalogueCache(self.base_vocabulary)
@@ -35,10 +42,6 @@ class Directory:
     def vocabulary(self) -> vocab.Vocabulary:
         """The vocabulary with the catalogue's universities and courses (as last loaded)."""
         return self.cache.catalogue.vocabulary or self.base_vocabulary
-
-    @property
-    def catalogue_file(self) -> Path:
-        return self.data_dir / "schemes.yaml"
 
     @contextmanager
     def session(self):

@@ -1,4 +1,9 @@
-"""Shared fixtures: the real vocabulary and catalogue, and databases on both backends.
+"""Shared fixtures: the vocabulary, the fixture catalogue, and databases on both backends.
+
+Code tests run on the fixture catalogue (tests/fixtures/catalogue.yaml: `catalogue`),
+so correcting or adding a real listing breaks none of them; the real catalogue
+(`real_catalogue`) has its own acceptance tests (tests/scheme_cases.yaml and the
+source checks).
 
 Database tests run on SQLite and on PostgreSQL. PostgreSQL comes from
 TEST_POSTGRES_URL (default: the local server at 127.0.0.1:5432, database `test`);
@@ -22,6 +27,8 @@ from directory import vocabulary as vocab
 from directory.config import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_CATALOGUE = FIXTURES / "catalogue.yaml"
+REAL_CATALOGUE = DEFAULT_DATA_DIR / "schemes.yaml"
 POSTGRES_SERVER = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
 )
@@ -36,13 +43,28 @@ def base_vocabulary() -> vocab.Vocabulary:
 
 @pytest.fixture(scope="session")
 def catalogue(base_vocabulary) -> cat.Catalogue:
-    return cat.load(DEFAULT_DATA_DIR / "schemes.yaml", base_vocabulary)
+    """The fixture catalogue, which the code tests and the test apps use."""
+    return cat.load(FIXTURE_CATALOGUE, base_vocabulary)
 
 
 @pytest.fixture(scope="session")
 def vocabulary(catalogue) -> vocab.Vocabulary:
     """The vocabulary as the site uses it: with the catalogue's universities and courses."""
     return catalogue.vocabulary
+
+
+@pytest.fixture(scope="session")
+def real_catalogue(base_vocabulary) -> cat.Catalogue:
+    """data/schemes.yaml: for the acceptance tests of the real listings only."""
+    return cat.load(REAL_CATALOGUE, base_vocabulary)
+
+
+def without_header(catalogue_text: str) -> str:
+    """A catalogue file without its opening comment: the fixture's says it is a fixture."""
+    lines = catalogue_text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ indexed shows up as a difference instead of being copied into the expectation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
 from directory import catalogue as cat
@@ -17,13 +15,14 @@ from directory import vocabulary as vocab
 from directory.catalogue import Catalogue
 from directory.config import DEFAULT_DATA_DIR
 from directory.vocabulary import Vocabulary
+from tests.conftest import FIXTURE_CATALOGUE, FIXTURES
 
 # For building parameter tables at import time; tests get the same thing from `vocabulary`.
 # As the site uses it: the file's vocabulary plus the catalogue's universities and courses.
 VOCABULARY = cat.load(
-    DEFAULT_DATA_DIR / "schemes.yaml", vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+    FIXTURE_CATALOGUE, vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
 ).vocabulary
-SCHEME_CASES = yaml.safe_load((Path(__file__).parent / "scheme_cases.yaml").read_text())
+SCHEME_CASES = yaml.safe_load((FIXTURES / "catalogue_cases.yaml").read_text())
 SPECIAL_LABELS = {"not-stated": "Not stated", "none-needed": "No membership needed"}
 TERM_SETS = {
     "profession": "professions",

@@ -70,7 +70,10 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     directory = Directory(
-        app.config["DATABASE_URL"], Path(app.config["DATA_DIR"]), Path(app.config["INDEX_DIR"])
+        app.config["DATABASE_URL"],
+        Path(app.config["DATA_DIR"]),
+        Path(app.config["INDEX_DIR"]),
+        Path(app.config["CATALOGUE_FILE"]),
     )
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
     app.extensions["directory"] = directory

@@ -49,6 +49,7 @@ from werkzeug.serving import make_server
 from directory import accounts, create_app
 from tests.browser.axe import AXE_JS
 from tests.browser.support import DESKTOP, PASSWORD, sign_in
+from tests.conftest import FIXTURE_CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # Debian's
@@ -101,6 +102,7 @@ def serving(folder: Path) -> Iterator[Server]:
             "SECRET_KEY": "browser-tests",
             "DATABASE_URL": f"sqlite:///{folder / 'directory.sqlite3'}",
             "INDEX_DIR": str(folder / "search-index"),
+            "CATALOGUE_FILE": str(FIXTURE_CATALOGUE),
             "AUTO_IMPORT": True,
             "BUILD_INDEX": True,
         }

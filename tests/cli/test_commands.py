@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from directory.cli import main
-from directory.config import DEFAULT_DATA_DIR
+from tests.conftest import FIXTURE_CATALOGUE, without_header
 from tests.hsds_schemas import problems
 
 ROOT = Path(__file__).parent.parent.parent
@@ -21,6 +21,7 @@ def run(tmp_path, database_url, monkeypatch):
     """Run `directory ...` with its own instance folder and database."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CATALOGUE_FILE", str(FIXTURE_CATALOGUE))
     monkeypatch.chdir(ROOT)
 
     def run(*args):
@@ -30,10 +31,10 @@ def run(tmp_path, database_url, monkeypatch):
 
 
 def test_check_prints_a_one_line_summary_for_a_good_file(run):
-    result = run("check", "data/schemes.yaml")
+    result = run("check", "tests/fixtures/catalogue.yaml")
     assert result.exit_code == 0
     assert result.output == (
-        "data/schemes.yaml: ok: 15 listings (2 guidance, 1 network, 12 scheme) "
+        "tests/fixtures/catalogue.yaml: ok: 15 listings (2 guidance, 1 network, 12 scheme) "
         "from 14 organisations\n"
     )
 
@@ -61,12 +62,18 @@ def test_check_lists_every_problem_and_exits_1(run, tmp_path):
 def test_import_is_idempotent_and_export_round_trips(run, tmp_path):
     first = run("import")
     assert first.exit_code == 0, first.output
-    assert first.output == "data/schemes.yaml: 29 added, 0 updated, 0 removed, 0 unchanged\n"
+    assert (
+        first.output
+        == "tests/fixtures/catalogue.yaml: 29 added, 0 updated, 0 removed, 0 unchanged\n"
+    )
     second = run("import")
-    assert second.output == "data/schemes.yaml: 0 added, 0 updated, 0 removed, 29 unchanged\n"
+    assert (
+        second.output
+        == "tests/fixtures/catalogue.yaml: 0 added, 0 updated, 0 removed, 29 unchanged\n"
+    )
     out = tmp_path / "export.yaml"
     assert run("export", "-o", str(out)).exit_code == 0
-    assert out.read_text() == (DEFAULT_DATA_DIR / "schemes.yaml").read_text()
+    assert without_header(out.read_text()) == without_header(FIXTURE_CATALOGUE.read_text())
     assert run("import", str(out)).output.endswith("0 added, 0 updated, 0 removed, 29 unchanged\n")
 
 
@@ -117,7 +124,7 @@ def test_export_writes_hsds_open_data(run, tmp_path, monkeypatch):
 def test_a_bad_file_changes_nothing_in_the_database(run, tmp_path):
     run("import")
     bad = tmp_path / "schemes.yaml"
-    shutil.copy(DEFAULT_DATA_DIR / "schemes.yaml", bad)
+    shutil.copy(FIXTURE_CATALOGUE, bad)
     text = bad.read_text()
     bad.write_text(
         text.replace("name: CAHPR regional hub networks", "name: Renamed hubs").replace(
@@ -154,7 +161,7 @@ def test_eligible_can_print_json_and_test_a_file_before_import(run):
     result = run(
         "eligible",
         "--file",
-        "data/schemes.yaml",
+        "tests/fixtures/catalogue.yaml",
         "--json",
         "--profession=occupational-therapist",
         "--member-of=none",
@@ -169,7 +176,7 @@ def test_eligible_can_print_json_and_test_a_file_before_import(run):
 
 
 def test_eligible_names_a_bad_answer_and_the_valid_ones(run):
-    result = run("eligible", "--file", "data/schemes.yaml", "--stage", "retired")
+    result = run("eligible", "--file", "tests/fixtures/catalogue.yaml", "--stage", "retired")
     assert result.exit_code == 2
     assert (
         result.output == '--stage: unknown value "retired" (valid: student, qualified, not-sure)\n'
@@ -177,6 +184,8 @@ def test_eligible_names_a_bad_answer_and_the_valid_ones(run):
 
 
 def test_eligible_rejects_an_unknown_question(run):
-    result = CliRunner().invoke(main, ["eligible", "--file", "data/schemes.yaml", "--age", "30"])
+    result = CliRunner().invoke(
+        main, ["eligible", "--file", "tests/fixtures/catalogue.yaml", "--age", "30"]
+    )
     assert result.exit_code == 2
     assert "unknown option --age" in result.output

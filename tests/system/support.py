@@ -24,6 +24,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.conftest import FIXTURE_CATALOGUE
+
 ROOT = Path(__file__).parent.parent.parent
 DIRECTORY = str(Path(sys.executable).parent / "directory")
 PASSWORD = "a long enough password 42"
@@ -157,6 +159,7 @@ class Site:
             **os.environ,
             "INSTANCE_PATH": str(self.instance),
             "DATABASE_URL": self.database_url,
+            "CATALOGUE_FILE": str(FIXTURE_CATALOGUE),
             "SECRET_KEY": "system-tests-" + "x" * 40,
             # Development: production's Secure cookies would never come back over the
             # plain http these tests use. Serving, logging and workers are the same.

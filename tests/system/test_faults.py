@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.support import ROOT, Site, wait_for
+from tests.conftest import FIXTURE_CATALOGUE
+from tests.system.support import Site, wait_for
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def test_a_killed_worker_is_replaced_and_the_other_requests_succeed(site):
 
 def test_a_bad_import_during_traffic_is_rejected_whole_and_nothing_changes(site, tmp_path):
     bad = tmp_path / "schemes.yaml"
-    text = (ROOT / "data/schemes.yaml").read_text()
+    text = FIXTURE_CATALOGUE.read_text()
     bad.write_text(
         text.replace("name: CSP mentoring", "name: CSP mentoring")  # keep anchors
         .replace(

@@ -17,6 +17,7 @@ from directory import catalogue as cat
 from directory import search
 from directory import vocabulary as vocab
 from directory.config import DEFAULT_DATA_DIR
+from tests.conftest import FIXTURE_CATALOGUE
 
 TIMEOUT = 60  # seconds; a healthy rebuild takes well under one
 
@@ -55,7 +56,7 @@ def catch_up_in_a_process(root, version, edit, barrier, events, results):
     try:
         logging.disable(logging.CRITICAL)
         vocabulary = vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
-        catalogue = cat.load(DEFAULT_DATA_DIR / "schemes.yaml", vocabulary)
+        catalogue = cat.load(FIXTURE_CATALOGUE, vocabulary)
         if edit:
             catalogue = edited(catalogue, **KALEIDOSCOPE)
         real_lock = search.IndexStore.write_lock

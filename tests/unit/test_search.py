@@ -112,7 +112,7 @@ def test_odp_finds_listings_open_to_every_profession_though_none_is_for_odps_alo
 
 
 def _membership_cases():
-    catalogue = cat.load(expected.DEFAULT_DATA_DIR / "schemes.yaml", VOCABULARY)
+    catalogue = cat.load(expected.FIXTURE_CATALOGUE, VOCABULARY)
     cases = []
     for term in VOCABULARY.term_sets["memberships"].terms:
         if expected.listings_with(catalogue, VOCABULARY, {"member_of": [term.slug]}):

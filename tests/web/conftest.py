@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 
 from directory import create_app
+from tests.conftest import FIXTURE_CATALOGUE
 
 
 def make_app(tmp_path, database_url: str, **config):
@@ -17,6 +18,7 @@ def make_app(tmp_path, database_url: str, **config):
             "SECRET_KEY": "test",
             "DATABASE_URL": database_url,
             "INDEX_DIR": str(tmp_path / "search-index"),
+            "CATALOGUE_FILE": str(FIXTURE_CATALOGUE),
             "WTF_CSRF_ENABLED": False,
             # Tests change the database behind the app's back and look at once; how long
             # the public may see the previous catalogue is tested on its own.
@@ -28,7 +30,7 @@ def make_app(tmp_path, database_url: str, **config):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    """One app for read-only tests: the real catalogue on SQLite. Tests that change
+    """One app for read-only tests: the fixture catalogue on SQLite. Tests that change
     anything use `fresh_app`, so they cannot leak into each other."""
     tmp_path = tmp_path_factory.mktemp("shared-app")
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")

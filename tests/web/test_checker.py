@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-import yaml
 
 from directory import rules
 from directory.rules import NOT_SURE, Status
 from tests import expected as oracle
 from tests.web.conftest import text_of
 
-CASES = yaml.safe_load((Path(__file__).parent.parent / "scheme_cases.yaml").read_text())
+CASES = oracle.SCHEME_CASES
 GROUP_IDS = {"eligible": "eligible", "possible": "possible", "ineligible": "ineligible"}
 
 
