@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,11 +49,6 @@ def _load_catalogue(path: Path, vocabulary: vocab.Vocabulary) -> cat.Catalogue:
         return cat.load(path, vocabulary, _display(path))
     except DataFileError as error:
         _fail(error)
-
-
-def _base_url() -> str:
-    """Where the site is served, for links the command prints or writes."""
-    return os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
 def _fail(error: DataFileError):
@@ -161,7 +155,7 @@ def export(output: Path | None, format_: str, base_url: str | None) -> None:
     with db.session_scope(engine) as session:
         if format_ == "hsds":
             catalogue = store.load_catalogue(session, vocabulary)
-            text = hsds.export(catalogue, base_url or _base_url(), store.revisions(session))
+            text = hsds.export(catalogue, base_url or settings.base_url, store.revisions(session))
         else:
             text = store.export_catalogue(session, vocabulary, mark_synced=output is not None)
     engine.dispose()
@@ -389,7 +383,7 @@ def users() -> None:
 
 
 def _reset_link(settings: Settings, user) -> str:
-    return f"{_base_url()}/reset-password/{accounts.reset_token(secret_key(settings), user)}"
+    return f"{settings.base_url}/reset-password/{accounts.reset_token(secret_key(settings), user)}"
 
 
 @contextmanager

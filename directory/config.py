@@ -26,6 +26,8 @@ class Settings:
     secret_key: str | None = None
     environment: str = "development"
     log_level: str = "INFO"
+    trusted_proxies: int = 0  # proxies in front that add X-Forwarded-For
+    base_url: str = "http://127.0.0.1:5000"  # the site's address, for links the CLI prints
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -68,6 +70,13 @@ class Settings:
                 )
             elif len(self.secret_key) < 32:
                 found.append("SECRET_KEY is too short: use at least 32 random characters")
+        if self.trusted_proxies < 0:
+            found.append(
+                "TRUSTED_PROXIES must be a whole number of proxies, 0 or more "
+                f"(got {self.extra.get('TRUSTED_PROXIES')!r})"
+            )
+        if not self.base_url.startswith(("http://", "https://")):
+            found.append(f"BASE_URL must start with http:// or https:// (got {self.base_url!r})")
         if self.instance_path.exists() and not os.access(self.instance_path, os.W_OK):
             found.append(f"INSTANCE_PATH {self.instance_path} is not writable")
         if not self.vocabulary_file.exists():
@@ -97,7 +106,15 @@ class Settings:
             secret_key=environ.get("SECRET_KEY") or None,
             environment=environ.get("DIRECTORY_ENV", "development"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            trusted_proxies=_whole_number(environ.get("TRUSTED_PROXIES") or "0"),
+            base_url=(environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            extra={k: environ[k] for k in ("TRUSTED_PROXIES",) if k in environ},
         )
+
+
+def _whole_number(text: str) -> int:
+    """A count from the environment; -1 (reported by `problems`) if it is not one."""
+    return int(text) if text.strip().isdigit() else -1
 
 
 class ConfigError(RuntimeError):
