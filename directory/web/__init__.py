@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     app.json = OrjsonProvider(app)
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(str(Path(app.root_path).parent / "templates")),
+            FileSystemLoader(app.template_folder),
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),

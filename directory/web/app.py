@@ -25,8 +25,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings.check()
     app = Flask(
         __name__,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
         # Assets live under a path named by a hash of their content, so browsers may
         # keep them for a year: any change to any asset gives every asset a new path.
         static_url_path=f"/assets/{assets_fingerprint(PROJECT_ROOT / 'static')}",
