@@ -8,6 +8,7 @@ problem as `file:line: field: message`: a bad file is rejected whole.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,15 @@ from directory.vocabulary import Slug, Text, Vocabulary, _Strict
 from directory.yamlfile import DataFileError, LocatedDocument, Problem
 
 REVIEW_INTERVAL = dt.timedelta(days=365)
+# A listing whose newest source is older than this is flagged as resting on old facts.
+OLD_FACTS_AFTER = dt.timedelta(days=2 * 365)
+# Listing statuses (vocabulary term set "statuses") under which nobody can join now.
+NOT_JOINABLE = frozenset({"ended", "not-running-now"})
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
+# The date a page gives, as precisely as it gives it: "2024", "2022-09" or "2024-10-15".
+PartialDate = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+]
 Summary = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 HEADER = """\
@@ -35,12 +44,36 @@ HEADER = """\
 
 
 class Source(_Strict):
-    """Where a fact came from: cite the most official page that states it."""
+    """Where a fact came from: cite the most official page that states it.
+
+    `date` is the date the page itself gives (or its publication date), as precisely as
+    it gives it; `quote` is its own words, verbatim.
+    """
 
     title: Text
     url: Url | None = None
+    date: PartialDate | None = None
     quote: Text | None = None
     note: Text | None = None
+
+    @property
+    def starts(self) -> dt.date | None:
+        """The first day the date could mean: the conservative age of what it says."""
+        if self.date is None:
+            return None
+        year, month, day = ([int(part) for part in self.date.split("-")] + [1, 1])[:3]
+        return dt.date(year, month, day)
+
+    @property
+    def date_in_words(self) -> str | None:
+        """ "2024", "September 2022", "15 October 2024"."""
+        if self.date is None:
+            return None
+        parts = [int(part) for part in self.date.split("-")]
+        if len(parts) == 1:
+            return str(parts[0])
+        month_year = f"{calendar.month_name[parts[1]]} {parts[0]}"
+        return month_year if len(parts) == 2 else f"{parts[2]} {month_year}"
 
 
 class Programme(_Strict):
@@ -84,6 +117,19 @@ class Applications(_Strict):
     windows: tuple[Window, ...] = ()
 
 
+class ListingStatus(_Strict):
+    """Whether a listing still runs, with the evidence for it.
+
+    `state` is a slug of the vocabulary's "statuses": running, not-running-now (between
+    rounds), ended or unknown. `evidence` quotes the pages that say so, with the dates
+    they give; `checked` is the day a curator or hub lead last checked it.
+    """
+
+    state: Slug = "unknown"
+    evidence: tuple[Source, ...] = ()
+    checked: dt.date | None = None
+
+
 class Scheme(_Strict):
     id: Slug
     name: Text
@@ -100,7 +146,24 @@ class Scheme(_Strict):
     cost: Text | None = None
     duration: Text | None = None
     sources: tuple[Source, ...]
+    status: ListingStatus = ListingStatus()
     last_verified: dt.date | None = None
+
+    @property
+    def joinable(self) -> bool:
+        """False once it has ended or is between rounds: never offered as one to join."""
+        return self.status.state not in NOT_JOINABLE
+
+    @property
+    def newest_source(self) -> Source | None:
+        """The most recently dated page its facts and status rest on (None: none dated)."""
+        dated = [s for s in (*self.sources, *self.status.evidence) if s.date]
+        return max(dated, key=lambda s: s.starts, default=None)
+
+    def facts_are_old(self, today: dt.date) -> bool:
+        """True when no source is dated, or the newest is older than OLD_FACTS_AFTER."""
+        newest = self.newest_source
+        return newest is None or newest.starts + OLD_FACTS_AFTER < today
 
     @property
     def review_due(self) -> dt.date | None:
@@ -342,7 +405,10 @@ def compile_scheme(
         problems += found
         if rule is not None:
             by_role[role] = rules.RoleRule(rule, block.also_check)
-    return rules.SchemeRules(scheme.id, by_role), problems
+    closed = None
+    if not scheme.joinable:  # its term's phrase says why: "it has ended"
+        closed = vocabulary.term("statuses", scheme.status.state).in_sentence
+    return rules.SchemeRules(scheme.id, by_role, closed), problems
 
 
 def check_references(
@@ -387,6 +453,25 @@ def check_references(
                 document.problem((*at, "eligibility"), "give a rule for at least one role")
             )
         problems += _check_applications(document, scheme.applications, (*at, "applications"))
+        known("statuses", scheme.status.state, (*at, "status", "state"))
+        problems += _check_status(document, scheme.status, (*at, "status"))
+    return problems
+
+
+def _check_status(document: LocatedDocument, status: ListingStatus, at: tuple) -> list[Problem]:
+    """A status other than "unknown" rests on evidence, and evidence is a page's own words."""
+    problems = []
+    if status.state != "unknown" and not status.evidence:
+        problems.append(
+            document.problem(
+                (*at, "evidence"), f'give the page that says it is "{status.state}", with a quote'
+            )
+        )
+    for j, source in enumerate(status.evidence):
+        if source.quote is None:
+            problems.append(
+                document.problem((*at, "evidence", j, "quote"), "quote the page's own words")
+            )
     return problems
 
 
@@ -429,7 +514,7 @@ def record(model: _Strict) -> dict[str, Any]:
     data = model.model_dump(mode="json")
     if isinstance(model, Organisation) and not data["programmes"]:
         del data["programmes"]  # only universities list courses
-    for source in data.get("sources", []):
+    for source in [*data.get("sources", []), *data.get("status", {}).get("evidence", [])]:
         for key in [k for k, v in source.items() if v is None]:
             del source[key]
     return data

@@ -1,7 +1,8 @@
 """Facets: the filterable properties of a listing, derived from its record and rules.
 
 Profession and stage come from the rules themselves (is a physiotherapist ruled
-out as a mentee?), so a facet can never disagree with the checker. No Flask.
+out as a mentee?), so a facet can never disagree with the checker: a listing that
+has ended or is between rounds is open to nobody. No Flask.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _open_to(question: str) -> Callable:
 
     def values(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
         mentee = scheme_rules.by_role.get("mentee")
-        if mentee is None:
+        if mentee is None or scheme_rules.closed:  # ended or between rounds: open to nobody
             return []
         found = []
         for slug in vocabulary.slugs(vocabulary.questions[question].term_set):

@@ -46,6 +46,8 @@ class RuleTable:
         self.ids = [s.scheme_id for s in self.schemes]
         self.position = {scheme_id: n for n, scheme_id in enumerate(self.ids)}
         self.everything = (1 << len(self.ids)) - 1
+        # Listings nobody can join now (ended, between rounds): never eligible or possible.
+        self.closed = self.bits_at(n for n, s in enumerate(self.schemes) if s.closed)
         self.nodes: list[rules.Rule] = []  # every distinct rule and sub-rule, parts first
         self._index: dict[int, int] = {}  # id(node) -> its place in self.nodes
         in_role: dict[str, dict[int, list[int]]] = {}
@@ -148,7 +150,16 @@ class RuleTable:
                 role_possible |= group_possible
             possible |= role_possible
             possible_by_role.append((role, role_possible))
-        return Outcomes(self, answers, eligible, possible & ~eligible, possible_by_role)
+        possible &= ~eligible
+        open_ = ~self.closed
+        return Outcomes(
+            self,
+            answers,
+            eligible & open_,
+            possible & open_,
+            [(role, bits & open_) for role, bits in possible_by_role],
+            not_running=(eligible | possible) & self.closed,
+        )
 
 
 # How many (group, answers) bitmaps a RuleTable keeps: at most MEMO_ENTRIES, and for a big
@@ -248,6 +259,9 @@ class Outcomes:
     eligible: int
     possible: int
     possible_by_role: list[tuple[str, int]]
+    # Listings the person could otherwise join that have ended or are between rounds:
+    # ineligible, and shown apart where someone would look for them.
+    not_running: int = 0
     _evaluator: rules.Evaluator | None = field(default=None, repr=False)
 
     @property

@@ -402,10 +402,16 @@ class Decision(NamedTuple):
 
 @dataclass(frozen=True)
 class SchemeRules:
-    """A scheme's compiled rules, one per role it offers."""
+    """A scheme's compiled rules, one per role it offers.
+
+    `closed` says why nobody can join it now ("it has ended"), for a listing that has
+    ended or is between rounds: whatever its rules say, it is then never eligible or
+    possible, so nobody is told they can join it.
+    """
 
     scheme_id: str
     by_role: Mapping[str, RoleRule] = field(default_factory=dict)
+    closed: str | None = None
 
 
 _ORDER = {Status.ELIGIBLE: 0, Status.POSSIBLE: 1, Status.INELIGIBLE: 2}
@@ -421,6 +427,8 @@ def decide(evaluator: Evaluator, scheme: SchemeRules) -> Decision:
         roles = evaluator.vocabulary.slugs("roles")
         outcomes = [(_role_outcome(evaluator, scheme, r, labelled=True), r) for r in roles]
         outcome, role = min(outcomes, key=lambda pair: _ORDER[pair[0].status])
+    if scheme.closed and outcome.status is not Status.INELIGIBLE:
+        return Decision(scheme.scheme_id, Status.INELIGIBLE, (scheme.closed,), role=role)
     role_rule = scheme.by_role.get(role)
     also = role_rule.also_check if role_rule and outcome.status is not Status.INELIGIBLE else ()
     return Decision(scheme.scheme_id, outcome.status, outcome.reasons, outcome.needs, also, role)

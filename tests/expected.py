@@ -19,9 +19,8 @@ from tests.conftest import FIXTURE_CATALOGUE, FIXTURES
 
 # For building parameter tables at import time; tests get the same thing from `vocabulary`.
 # As the site uses it: the file's vocabulary plus the catalogue's universities and courses.
-VOCABULARY = cat.load(
-    FIXTURE_CATALOGUE, vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
-).vocabulary
+CATALOGUE = cat.load(FIXTURE_CATALOGUE, vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml"))
+VOCABULARY = CATALOGUE.vocabulary
 SCHEME_CASES = yaml.safe_load((FIXTURES / "catalogue_cases.yaml").read_text())
 SPECIAL_LABELS = {"not-stated": "Not stated", "none-needed": "No membership needed"}
 TERM_SETS = {

@@ -105,7 +105,7 @@ def test_bitmaps_kept_from_person_to_person_are_what_each_would_get_alone(vocabu
     @settings(max_examples=100, deadline=None)
     @given(
         st.lists(
-            st.tuples(rule_strategy(vocabulary), rule_strategy(vocabulary)),
+            st.tuples(rule_strategy(vocabulary), rule_strategy(vocabulary), st.booleans()),
             min_size=1,
             max_size=6,
         ),
@@ -113,7 +113,7 @@ def test_bitmaps_kept_from_person_to_person_are_what_each_would_get_alone(vocabu
     )
     def check(raw_rules, people):
         schemes = []
-        for i, raw_pair in enumerate(raw_rules):
+        for i, (*raw_pair, ended) in enumerate(raw_rules):
             compiled = [
                 vocabulary.compiler.compile(raw, LocatedDocument("t", None), ()) for raw in raw_pair
             ]
@@ -121,13 +121,18 @@ def test_bitmaps_kept_from_person_to_person_are_what_each_would_get_alone(vocabu
                 continue
             (mentee, _), (mentor, _) = compiled
             by_role = {"mentee": rules.RoleRule(mentee), "mentor": rules.RoleRule(mentor)}
-            schemes.append(rules.SchemeRules(f"s{i}", by_role))
+            closed = "it has ended" if ended else None
+            schemes.append(rules.SchemeRules(f"s{i}", by_role, closed))
         table = outcomes.RuleTable(vocabulary, schemes)
         for raw in people + people:  # everyone twice: the second time from what was kept
             answers = rules.parse_answers(vocabulary, raw)
             sorted_out = table.sort(answers)
             for decision in rules.decide_all(vocabulary, answers, schemes):
                 assert sorted_out.status_of(decision.scheme_id) is decision.status
+            # A listing that has ended is never open, and shown apart where it would be.
+            ended_ids = {s.scheme_id for s in schemes if s.closed}
+            assert not set(table.ids_in(sorted_out.not_ruled_out)) & ended_ids
+            assert set(table.ids_in(sorted_out.not_running)) <= ended_ids
 
     check()
 

@@ -53,8 +53,8 @@ def all_ids(client, params=()) -> list[str]:
 def test_an_empty_search_returns_every_listing_with_facets(client, catalogue):
     body = search(client)
     assert body["ok"] is True
-    assert body["total"] == len(catalogue.schemes) == 15
-    assert (body["page"], body["pages"], body["page_size"]) == (1, 2, 10)
+    assert body["total"] == len(catalogue.schemes)
+    assert (body["page"], body["pages"], body["page_size"]) == (1, -(-body["total"] // 10), 10)
     assert len(body["results"]) == 10
     assert body["degraded"] is False
     assert set(body["facets"]) == set(expected.FACET_IDS)
@@ -187,9 +187,11 @@ def test_pages_of_any_allowed_size_cover_every_listing_once(client, catalogue, s
     assert sorted(ids) == sorted(catalogue.schemes)
 
 
-def test_a_page_past_the_last_gives_the_last_page(client):
+def test_a_page_past_the_last_gives_the_last_page(client, catalogue):
     body = search(client, [("page", "50")])
-    assert (body["page"], body["pages"], len(body["results"])) == (2, 2, 5)
+    pages = -(-len(catalogue.schemes) // 10)
+    last = len(catalogue.schemes) - (pages - 1) * 10
+    assert (body["page"], body["pages"], len(body["results"])) == (pages, pages, last)
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,8 @@ def test_a_scheme_that_is_not_verified_says_so(client):
     assert "Not yet verified: no one has checked this listing" in text
 
 
-def test_the_database_is_filled_from_the_catalogue_on_first_run(client):
-    assert client.get("/api/v1/schemes?page_size=100").json["total"] == 15
+def test_the_database_is_filled_from_the_catalogue_on_first_run(client, catalogue):
+    assert client.get("/api/v1/schemes?page_size=100").json["total"] == len(catalogue.schemes)
 
 
 def test_a_long_profession_page_shows_the_first_listings_and_links_to_search(client, monkeypatch):

@@ -48,12 +48,13 @@ def names_in_order(catalogue, ids=None) -> list[str]:
 # Paging and sorting ---------------------------------------------------------------------------
 
 
-def test_an_empty_search_lists_all_15_listings_on_two_pages_of_ten(client, catalogue):
+def test_an_empty_search_lists_every_listing_on_pages_of_ten(client, catalogue):
+    assert 10 < len(catalogue.schemes) <= 20, "the fixture catalogue fills two pages of ten"
     first = page(client)
     second = page(client, [("page", "2")])
-    assert first.total == second.total == len(catalogue.schemes) == 15
+    assert first.total == second.total == len(catalogue.schemes)
     assert len(first.hit_ids) == 10
-    assert len(second.hit_ids) == 5
+    assert len(second.hit_ids) == len(catalogue.schemes) - 10
     assert set(first.hit_ids) | set(second.hit_ids) == set(catalogue.schemes)
     assert second.title == "Search (page 2 of 2) – AHP Mentoring Directory"
 
@@ -61,7 +62,7 @@ def test_an_empty_search_lists_all_15_listings_on_two_pages_of_ten(client, catal
 def test_pagination_runs_on_sqlite_and_postgresql_alike(any_db_app, catalogue):
     client = any_db_app.test_client()
     assert sorted(all_hits(client)) == sorted(catalogue.schemes)
-    assert len(page(client, [("page", "2")]).hit_ids) == 5
+    assert len(page(client, [("page", "2")]).hit_ids) == len(catalogue.schemes) - 10
 
 
 @pytest.mark.parametrize(
@@ -376,7 +377,7 @@ def test_a_search_without_filters_has_no_chips(client):
 @pytest.mark.parametrize(
     ("params", "sentence"),
     [
-        ([], "15 listings found"),
+        ([], f"{len(expected.CATALOGUE.schemes)} listings found"),
         ([("q", "research mentoring NIHR")], "1 listing found for research mentoring NIHR"),
         ([("q", "zzzzqqqxx")], "0 listings found for zzzzqqqxx"),
     ],
