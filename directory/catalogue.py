@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from directory import outcomes, rules, validation, yamlfile
 from directory.vocabulary import Slug, Text, Vocabulary, _Strict
@@ -31,8 +31,11 @@ OLD_FACTS_AFTER = dt.timedelta(days=2 * 365)
 NOT_JOINABLE = frozenset({"ended", "not-running-now"})
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
 # The date a page gives, as precisely as it gives it: "2024", "2022-09" or "2024-10-15".
+# YAML reads an unquoted full date as a date: take it as the text it was.
 PartialDate = Annotated[
-    str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+    str,
+    BeforeValidator(lambda value: value.isoformat() if isinstance(value, dt.date) else value),
+    StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"),
 ]
 Summary = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 

@@ -367,11 +367,21 @@ def _all(outcomes: list[Outcome]) -> Outcome:
     return Outcome(Status.ELIGIBLE, met)
 
 
+def _fewest_needs(outcomes: list[Outcome]) -> list[Outcome]:
+    """Leave out an alternative that needs everything another needs and more: "find out X,
+    or find out X and do Y" is just "find out X"."""
+    return [
+        o
+        for o in outcomes
+        if not any(set(other.needs) < set(o.needs) for other in outcomes if other is not o)
+    ]
+
+
 def _any(outcomes: list[Outcome]) -> Outcome:
     for outcome in outcomes:
         if outcome.status is Status.ELIGIBLE:
             return outcome
-    open_ = [o for o in outcomes if o.status is Status.POSSIBLE]
+    open_ = _fewest_needs([o for o in outcomes if o.status is Status.POSSIBLE])
     if len(open_) == 1:
         return open_[0]
     if open_:

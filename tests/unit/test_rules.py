@@ -195,6 +195,19 @@ def test_any_offers_each_possible_branch_as_an_alternative(vocabulary):
     )
 
 
+def test_any_leaves_out_an_alternative_that_needs_more_than_another(vocabulary):
+    """any(X, X and Y) needs only X: the longer alternative adds nothing to say."""
+    rule = {
+        "any": [
+            {"profession": "physiotherapist"},
+            {"all": [{"profession": "physiotherapist"}, {"confirm": "ask your employer"}]},
+        ]
+    }
+    outcome = evaluate(vocabulary, rule)
+    assert outcome.status is Status.POSSIBLE
+    assert outcome.needs == ("tell us your profession",)
+
+
 def test_any_is_ineligible_with_every_reason_when_no_branch_can_hold(vocabulary):
     rule = {"any": [{"profession": "dietitian"}, {"stage": "student"}]}
     outcome = evaluate(vocabulary, rule, profession="paramedic", stage="qualified")
