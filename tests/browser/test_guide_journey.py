@@ -86,7 +86,7 @@ def test_take_the_mentoring_fit_quiz_with_the_keyboard_alone(page):
     peer = page.locator("section").filter(has=page.get_by_role("heading", name="Peer mentoring"))
     expect(peer).to_contain_text("You want support from people at the same stage.")
     expect(peer).to_contain_text(
-        "As a student, students a year or two ahead of you could support you."
+        "As a student, students two levels ahead of you could mentor you, as on one pharmacy course."
     )
     expect(peer.get_by_role("link", name="LJMU MPharm near-peer mentoring")).to_be_visible()
     # The feedback can be read, and its links reached, with the keyboard too.

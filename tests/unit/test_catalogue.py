@@ -10,7 +10,7 @@ import pytest
 from directory import catalogue as cat
 from directory.config import DEFAULT_DATA_DIR
 from directory.yamlfile import DataFileError
-from tests.conftest import FIXTURE_CATALOGUE, IN_CI, without_header
+from tests.conftest import FIXTURE_CATALOGUE, without_header
 
 ROOT = Path(__file__).parent.parent.parent
 BROKEN = sorted((ROOT / "tests/fixtures/broken").glob("*.yaml"))
@@ -27,7 +27,9 @@ def test_each_kind_of_error_is_reported_as_file_line_field_message(vocabulary, p
     display = str(path.relative_to(ROOT))
     with pytest.raises(DataFileError) as caught:
         cat.load(path, vocabulary, display)
-    assert expected_message(path) in [str(p) for p in caught.value.problems]
+    # "{questions}": the vocabulary's questions, in order (a new question is only data).
+    expected = expected_message(path).replace("{questions}", ", ".join(vocabulary.questions))
+    assert expected in [str(p) for p in caught.value.problems]
 
 
 def test_every_problem_in_a_file_is_reported_not_just_the_first(vocabulary):
@@ -49,26 +51,6 @@ def test_the_minimal_fixture_is_valid(vocabulary):
     assert list(catalogue.schemes) == ["example-scheme"]
 
 
-def test_the_real_catalogue_is_valid_and_names_every_scheme_the_sources_name(real_catalogue):
-    assert set(real_catalogue.schemes) == {
-        "cahpr-regional-hubs",
-        "nihr-academy-mentoring",
-        "codh-student-leadership-programme",
-        "bapo-mentoring",
-        "bda-mentoring",
-        "csp-mentoring",
-        "io-mentoring",
-        "elizabeth-casson-trust-mentoring",
-        "rcpod-mentoring",
-        "rcslt-leadership-information",
-        "sor-leadership-mentoring",
-        "sor-student-leadership-elective",
-        "ljmu-mpharm-near-peer-mentoring",
-        "education-institution-mentoring",
-        "employer-mentoring",
-    }
-
-
 def test_nothing_is_marked_verified_until_a_curator_confirms_it(real_catalogue):
     assert all(s.last_verified is None for s in real_catalogue.schemes.values())
     assert all(s.review_is_due(dt.date(2026, 11, 23)) for s in real_catalogue.schemes.values())
@@ -81,29 +63,6 @@ def test_review_is_due_a_year_after_verification(catalogue):
     assert scheme.review_due == dt.date(2027, 1, 15)
     assert not scheme.review_is_due(dt.date(2027, 1, 14))
     assert scheme.review_is_due(dt.date(2027, 1, 15))
-
-
-def test_every_url_in_the_catalogue_comes_from_the_shared_sources(real_catalogue):
-    """No invented addresses: each URL must appear in ../shared/sources/public-facts.md."""
-    facts = ROOT.parent / "shared/sources/public-facts.md"
-    if not facts.exists():
-        reason = f"{facts} is not present in this checkout"
-        if IN_CI:
-            pytest.fail(reason + " (CI clones beside ../shared)")
-        pytest.skip(reason)
-    text = facts.read_text()
-    urls = set()
-    catalogue = real_catalogue
-    for org in catalogue.organisations.values():
-        urls |= {org.url} | {s.url for s in org.sources}
-    for scheme in catalogue.schemes.values():
-        urls |= {scheme.url} | {s.url for s in scheme.sources}
-        urls |= {
-            b.reference for b in scheme.eligibility.values() if b and b.reference.startswith("http")
-        }
-    urls.discard(None)
-    missing = sorted(u for u in urls if u.rstrip("/") not in text)
-    assert missing == []
 
 
 def test_export_of_the_committed_catalogue_is_the_committed_file(real_catalogue):

@@ -21,12 +21,26 @@ from directory import journey
                 "region",
                 "institution",
                 "programme",
+                "research_stage",
+                "award",
             ],
         ),
-        ({"stage": ["qualified"]}, ["role", "profession", "stage", "member_of", "region"]),
+        (
+            {"stage": ["qualified"]},
+            ["role", "profession", "stage", "member_of", "region", "research_stage", "award"],
+        ),
         (
             {"stage": ["student"], "institution": ["other"]},
-            ["role", "profession", "stage", "level", "member_of", "region", "institution"],
+            [
+                "role",
+                "profession",
+                "stage",
+                "level",
+                "member_of",
+                "region",
+                "institution",
+                "research_stage",
+            ],
         ),
         (
             {"stage": ["student"], "institution": ["ljmu"]},
@@ -39,6 +53,7 @@ from directory import journey
                 "region",
                 "institution",
                 "programme",
+                "research_stage",
             ],
         ),
         (
@@ -52,6 +67,8 @@ from directory import journey
                 "region",
                 "institution",
                 "programme",
+                "research_stage",
+                "award",
             ],
         ),
     ],
@@ -79,6 +96,8 @@ def test_the_next_question_is_the_first_unanswered_one_that_applies(vocabulary):
         "stage": ["qualified"],
         "member_of": ["none"],
         "region": ["not-sure"],
+        "research_stage": ["mid-career"],
+        "award": ["none"],
     }
     assert journey.next_question(vocabulary, done) is None
 

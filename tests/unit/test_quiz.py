@@ -40,7 +40,7 @@ def test_the_mentoring_fit_quiz_offers_every_form_of_mentoring(quizzes, vocabula
                 "focused_support": "no",
             },
             ["peer", "group"],
-            "As a student, students a year or two ahead of you could support you.",
+            "As a student, students two levels ahead of you could mentor you, as on one pharmacy course.",
         ),
         (
             {
@@ -109,7 +109,8 @@ def test_feedback_only_cites_answers_that_pointed_to_that_outcome(quizzes):
     group = quiz.score(quizzes["mentoring-fit"], answers).findings[1]
     assert group.outcome.id == "group"
     assert (
-        "As a student, students a year or two ahead of you could support you." not in group.because
+        "As a student, students two levels ahead of you could mentor you, as on one pharmacy course."
+        not in group.because
     )
 
 

@@ -30,6 +30,7 @@ def test_public_slugs_for_memberships_stages_levels_roles_and_regions(vocabulary
     assert vocabulary.slugs("memberships") == [
         "bapo", "bda", "csp", "io", "rcpod", "rcslt", "sor", "rcot", "baat", "badth", "bamt",
         "codp", "bios", "college-of-paramedics", "nihr-academy", "codh-student-leadership-programme",
+        "nihr-academy-associate",
     ]  # fmt: skip
     assert vocabulary.slugs("stages") == ["student", "qualified"]
     assert vocabulary.slugs("levels") == ["4", "5", "6", "7"]

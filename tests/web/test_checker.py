@@ -104,6 +104,7 @@ def test_a_student_walks_through_every_question_one_page_at_a_time(client):
         ("region", "north-west"),
         ("institution", "ljmu"),
         ("programme", "mpharm"),
+        ("research_stage", "new-to-research"),
     ]
     for question, value in steps:
         assert urlsplit(url).path == f"/check/{question}"
@@ -127,6 +128,8 @@ def test_a_qualified_person_is_not_asked_about_study(client):
     assert urlsplit(url).path == "/check/member_of"
     url = answer(client, url, "member_of", "bda")
     url = answer(client, url, "region", "wales")
+    url = answer(client, url, "research_stage", "mid-career")
+    url = answer(client, url, "award", "none")
     assert urlsplit(url).path == "/check/answers"
     assert (
         client.get("/check/level?role=mentee&profession=dietitian&stage=qualified").status_code
@@ -135,14 +138,20 @@ def test_a_qualified_person_is_not_asked_about_study(client):
 
 
 def test_changing_an_answer_returns_to_check_your_answers(client):
-    answers = "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+    answers = (
+        "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+        "&research_stage=mid-career&award=none"
+    )
     page = client.get(f"/check/answers?{answers}").get_data(as_text=True)
     change = re.search(r'href="(/check/region\?[^"]+)"', page).group(1).replace("&amp;", "&")
     assert urlsplit(answer(client, change, "region", "london")).path == "/check/answers"
 
 
 def test_changing_to_student_asks_the_new_questions_before_returning(client):
-    url = "/check/stage?role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+    url = (
+        "/check/stage?role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+        "&research_stage=mid-career&award=none"
+    )
     url = answer(client, url, "stage", "student")
     assert urlsplit(url).path == "/check/level"
     url = answer(client, url, "level", "5")
@@ -280,7 +289,8 @@ def test_results_say_answers_are_not_stored_and_link_to_search_as_me(client):
 
 def test_the_one_page_version_goes_straight_to_results(client):
     answers = (
-        "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales&answered=all"
+        "role=mentee&profession=dietitian&stage=qualified&member_of=bda&region=wales"
+        "&research_stage=mid-career&award=none&answered=all"
     )
     response = client.get(f"/check/all?{answers}")
     assert response.status_code == 302
@@ -398,21 +408,10 @@ def test_eligibility_answers_match_the_openapi_schema(client):
         validator.validate(eligibility(client, **params))
 
 
-def test_the_eligibility_api_is_in_the_openapi_document(client):
+def test_the_eligibility_api_is_in_the_openapi_document(client, vocabulary):
     spec = client.get("/api/v1/openapi.json").json
     parameters = [p["name"] for p in spec["paths"]["/api/v1/eligibility"]["get"]["parameters"]]
-    assert parameters == [
-        "role",
-        "profession",
-        "stage",
-        "level",
-        "member_of",
-        "region",
-        "institution",
-        "programme",
-        "page",
-        "page_size",
-    ]
+    assert parameters == [*vocabulary.questions, "page", "page_size"]
 
 
 def test_long_result_groups_show_their_first_listings_and_link_to_the_rest(client, monkeypatch):

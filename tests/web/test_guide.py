@@ -55,7 +55,10 @@ def test_the_quiz_gives_instant_feedback_without_storing_anything(client):
     )
     text = text_of(html)
     assert "Peer mentoring" in text and "Group mentoring" in text
-    assert "As a student, students a year or two ahead of you could support you." in text
+    assert (
+        "As a student, students two levels ahead of you could mentor you, as on one pharmacy course."
+        in text
+    )
     assert "LJMU MPharm near-peer mentoring" in text  # a scheme offering peer mentoring
 
 
