@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import tests.sources
 from directory import rules
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "scheme_cases.yaml").read_text())
@@ -37,16 +38,37 @@ def test_scheme_eligibility_as_the_sources_state_it(real_catalogue, case):
             assert need in decision.needs, (scheme_id, decision.needs)
 
 
-def test_every_scheme_has_a_joining_and_a_not_joining_case(real_catalogue):
-    statuses: dict[str, set[str]] = {scheme_id: set() for scheme_id in real_catalogue.schemes}
+def test_every_listing_has_cases_that_tell_people_apart(real_catalogue):
+    """Each listing has cases giving at least two different outcomes (who can take part,
+    and who cannot or what stands in their way), unless its rules ask no question at all;
+    a listing nobody can join now has a case saying why."""
+    seen: dict[str, set] = {scheme_id: set() for scheme_id in real_catalogue.schemes}
     for case in CASES:
         for scheme_id, expected in case["expect"].items():
-            statuses[scheme_id].add(expectation(expected)["status"])
-    for scheme_id, seen in statuses.items():
-        if real_catalogue.schemes[scheme_id].listing_type == "guidance":
-            assert "possible" in seen, scheme_id
+            expected = expectation(expected)
+            seen[scheme_id].add((expected["status"], tuple(expected.get("needs", ()))))
+            seen[scheme_id] |= {("because", r) for r in expected.get("because", ())}
+    for scheme_id, outcomes in seen.items():
+        scheme = real_catalogue.schemes[scheme_id]
+        asks = any(
+            True
+            for role_rule in real_catalogue.rules[scheme_id].by_role.values()
+            for _ in rules.predicates(role_rule.rule)
+        )
+        statuses = [o for o in outcomes if o[0] != "because"]
+        if not scheme.joinable:
+            closed = real_catalogue.rules[scheme_id].closed
+            assert ("because", closed) in outcomes, f"{scheme_id}: no case says {closed!r}"
+        elif asks:
+            assert len(statuses) >= 2, f"{scheme_id} has only {statuses}"
         else:
-            assert {"eligible", "ineligible"} <= seen, f"{scheme_id} has only {seen}"
+            assert statuses, f"{scheme_id} has no case"
+
+
+def test_every_case_rests_on_a_source_line_in_its_own_words():
+    sources = tests.sources.load()
+    wrong = [c["name"] for c in CASES if not tests.sources.anywhere(sources, c["rests_on"])]
+    assert wrong == []
 
 
 def test_every_scheme_gets_exactly_one_decision(vocabulary, catalogue):
