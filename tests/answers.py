@@ -13,6 +13,7 @@ PHARMACY_STUDENT = {
     "region": "north-west",
     "institution": "ljmu",
     "programme": "mpharm",
+    "research_stage": "new-to-research",
 }
 
 # "What kind of mentoring suits me?": a student who wants peers and small groups.

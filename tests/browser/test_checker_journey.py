@@ -21,6 +21,8 @@ QUALIFIED = {
     "stage": "qualified",
     "member_of": "csp",
     "region": "london",
+    "research_stage": "not-sure",
+    "award": "none",
 }
 MENTOR = {**QUALIFIED, "role": "mentor"}
 NOT_SURE = {
@@ -32,6 +34,8 @@ NOT_SURE = {
     "region": "not-sure",
     "institution": "not-sure",
     "programme": "not-sure",
+    "research_stage": "not-sure",
+    "award": "not-sure",
 }
 QUESTIONS = {
     "role": "Are you looking for a mentor, or offering to mentor?",
@@ -42,6 +46,8 @@ QUESTIONS = {
     "region": "Where do you live, work or study?",
     "institution": "Where are you studying?",
     "programme": "Which course are you on?",
+    "research_stage": "Where are you in a research career?",
+    "award": "Do you hold any of these research awards?",
 }
 
 
@@ -187,6 +193,7 @@ def test_a_student_answers_one_question_a_page_without_javascript(no_js_page, ne
     # Only this university's courses are offered.
     expect(page.get_by_role("radio")).to_have_count(3)  # MPharm, another course, not sure
     answer(page, "programme", "Master of Pharmacy (MPharm)")
+    answer(page, "research_stage", "New to research, or thinking about it")
 
     assert answers_listed(page) == {
         "Role": "Find a mentor",
@@ -197,6 +204,7 @@ def test_a_student_answers_one_question_a_page_without_javascript(no_js_page, ne
         "Region or nation": "North West",
         "University or college": "Liverpool John Moores University (LJMU)",
         "Course or programme": "Master of Pharmacy (MPharm)",
+        "Research career stage": "New to research, or thinking about it",
     }
 
     # Change one answer, and come straight back to check them.
@@ -245,6 +253,8 @@ def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_pa
     expect(none).not_to_be_checked()
     page.get_by_role("button", name="Continue").click()
     answer(page, "region", "London")
+    answer(page, "research_stage", "I’m not sure")
+    answer(page, "award", "None of these")
 
     assert answers_listed(page) == {
         "Role": "Find a mentor",
@@ -252,9 +262,15 @@ def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_pa
         "Career stage": "Qualified",
         "Membership": "Chartered Society of Physiotherapy (CSP)",
         "Region or nation": "London",
+        "Research career stage": "I’m not sure",
+        "Research award": "None of these",
     }
 
     # The browser's Back button goes back a question at a time, answers still chosen.
+    page.go_back()
+    expect_question(page, "award")
+    page.go_back()
+    expect_question(page, "research_stage")
     page.go_back()
     expect_question(page, "region")
     expect(page.get_by_label("London", exact=True)).to_be_checked()
@@ -394,6 +410,19 @@ def test_the_journey_with_the_keyboard_alone(page):
         page.keyboard.press("ArrowDown")
         assert_focus_is_visible(page)
     expect(page.get_by_label("London", exact=True)).to_be_checked()
+    tab_until(page, "form .govuk-button")
+    page.keyboard.press("Enter")
+
+    expect_question(page, "research_stage")
+    tab_until(page, "input[name=research_stage]")
+    page.keyboard.press("Space")
+    tab_until(page, "form .govuk-button")
+    page.keyboard.press("Enter")
+
+    expect_question(page, "award")
+    tab_until(page, "input[value=none]")
+    page.keyboard.press("Space")
+    expect(page.locator("input[value=none]")).to_be_checked()
     tab_until(page, "form .govuk-button")
     page.keyboard.press("Enter")
 
