@@ -130,6 +130,9 @@ class PendingChange(SQLModel, table=True):
     document: dict = Field(sa_column=Column(Document, nullable=False))
     base_version: int | None = None  # the published version the edit started from
     author_id: int = Field(foreign_key="user_account.id")
+    note: str | None = None  # the proposer's note to the curator
+    # Fields where the proposer knowingly replaces someone else's change (shown to curators).
+    replaces: list | None = Field(default=None, sa_column=Column(Document, nullable=True))
     status: str = Field(
         default="pending", max_length=12, index=True
     )  # pending|approved|rejected|withdrawn

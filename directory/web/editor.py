@@ -31,6 +31,11 @@ def _require_sign_in():
     return None
 
 
+@bp.app_template_filter("field_label")
+def _field_label(path: str) -> str:
+    return editing.field_label(path)
+
+
 def curator_only() -> None:
     if not current_user.is_curator:
         abort(403)
@@ -209,12 +214,23 @@ def _edit(
             )
         else:
             expected = int(form.version.data) if form.version.data else None
+            accepted = form.accepted_version.data
+            if expected is not None:
+                record = _only_what_was_changed(db, form, record, expected)
             try:
-                return _save(db, record, expected)
+                return _save(
+                    db,
+                    record,
+                    expected,
+                    int(accepted) if accepted.isdigit() else None,
+                    (form.note.data or "").strip()[:2000] or None,
+                )
             except editing.EditConflict as error:
                 conflict = error
                 if error.version is not None:
-                    form.version.data = str(error.version)  # saving again overwrites, knowingly
+                    # Saving again replaces theirs in the overlapping fields shown, and
+                    # only there: the form still starts from the version first opened.
+                    form.accepted_version.data = str(error.version)
     return render_template(
         "editor/edit.html",
         form=form,
@@ -241,30 +257,44 @@ def _id_taken(db: Session, scheme_id: str) -> bool:
     return db.get(SchemeRow, scheme_id) is not None or pending is not None
 
 
-def _save(db: Session, record: cat.Scheme, expected: int | None):
+def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
+    """The submitted listing, with every field the editor left alone exactly as the
+    version they opened had it (the form may write a field differently unchanged)."""
+    base = editing.revision_at(db, record.id, base_version)
+    if base is None or base.document is None:
+        return record
+    vocabulary = directory().vocabulary
+    original = cat.Scheme.model_validate(base.document)
+    shown_form = type(form)(
+        formdata=None, data=listing_form.form_data(original, vocabulary, base_version)
+    )
+    shown_raw = listing_form.record_data(shown_form, vocabulary, record.id, original.last_verified)
+    shown, _ = editing.validate_scheme(
+        shown_raw, vocabulary, list(snapshot().organisations.values())
+    )
+    if shown is None:
+        return record
+    kept = editing.keep_untouched(base.document, cat.record(shown), cat.record(record))
+    return cat.Scheme.model_validate(kept)
+
+
+def _save(
+    db: Session, record: cat.Scheme, expected: int | None, accepted: int | None, note: str | None
+):
     me = _me(db)
     if me.role == editing.CURATOR:
         with directory().session() as write:  # a fresh transaction: the version check comes first
-            editing.publish(write, record, me.email, expected)
+            editing.publish(write, record, me.email, expected, accepted_version=accepted)
+            editing.audit(write, me.email, "publish" if expected else "new-listing", record.id)
         _after_change()
         flash(f"Published: {record.name}.", "success")
         return redirect(url_for("public.scheme", scheme_id=record.id))
-    if expected is not None:
-        current = db.get(SchemeRow, record.id)
-        if current.version != expected:
-            raise editing.EditConflict(*_conflict_details(db, record.id, expected))
-    change = editing.propose(db, record, me, expected)
+    change = editing.propose(db, record, me, expected, accepted, note)
     flash(
         "Sent to a curator for review. The public sees the current version until it is approved.",
         "success",
     )
     return redirect(url_for("editor.change", change_id=change.id))
-
-
-def _conflict_details(db: Session, scheme_id: str, expected: int):
-    scheme, version = editing.published(db, scheme_id)
-    base = editing.revision_at(db, scheme_id, expected)
-    return scheme, editing.diff(base.document if base else None, cat.record(scheme)), version
 
 
 def _preview(record: cat.Scheme) -> dict:
@@ -374,17 +404,17 @@ def changes():
 def change(change_id: int):
     with directory().session() as db:
         change = _change_or_404(db, change_id)
-        current = editing.published(db, change.scheme_id)
-        before = cat.record(current[0]) if current else None
         author = db.get(User, change.author_id)
-        stale = change.kind == "edit" and current is not None and current[1] != change.base_version
+        overlaps = editing.blocking_overlaps(db, change)
         record = cat.Scheme.model_validate(change.document)
         return render_template(
             "editor/change.html",
             change=change,
             author=author,
-            changes=editing.diff(before, change.document),
-            stale=stale,
+            changes=editing.change_made(db, change),
+            merges=overlaps is not None and not overlaps,
+            stale=bool(overlaps),
+            overlaps=overlaps or [],
             preview=_preview(record),
             is_curator=current_user.is_curator,
             is_author=author.id == current_user.id,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from directory import editing
+from directory.models import PendingChange, SchemeRow
 from tests.web.conftest import text_of
-from tests.web.editing_fixtures import CURATOR, sign_in
+from tests.web.editing_fixtures import CSP_LEAD, CURATOR, DRAFT_NAME, ids, sign_in
 from tests.web.html_forms import main_form
 
 
@@ -73,3 +77,95 @@ def test_an_organisation_can_be_given_sources(editing_app):
     assert curator.post("/editor/organisations/ljmu/edit", data=form).status_code == 302
     sources = organisation_document(editing_app, "ljmu")["sources"]
     assert sources[-1] == {"title": "LJMU home page", "url": "https://www.ljmu.ac.uk/"}
+
+
+def published_document(app, scheme_id):
+    with app.extensions["directory"].session() as db:
+        return db.get(SchemeRow, scheme_id).document
+
+
+def test_verifying_a_listing_leaves_a_waiting_edit_approvable(editing_app):
+    found = ids(editing_app)
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    assert curator.post("/editor/schemes/csp-mentoring/verify").status_code == 302
+    verified = published_document(editing_app, "csp-mentoring")["last_verified"]
+    change_url = f"/editor/changes/{found.changes['csp']}"
+    assert "cannot be approved" not in text_of(curator.get(change_url).get_data(as_text=True))
+    assert curator.post(change_url + "/approve", data={}).status_code == 302
+    document = published_document(editing_app, "csp-mentoring")
+    assert document["name"] == DRAFT_NAME["csp"]
+    assert document["last_verified"] == verified
+
+
+def test_a_second_edit_of_other_fields_merges_once_the_first_is_approved(editing_app):
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    form = main_form(hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True))
+    form["cost"] = "Free to members"
+    form["action"] = "save"
+    second = hub.post("/editor/schemes/csp-mentoring/edit", data=form).location
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    curator.post(f"/editor/changes/{ids(editing_app).changes['csp']}/approve", data={})
+    assert curator.post(second + "/approve", data={}).status_code == 302
+    document = published_document(editing_app, "csp-mentoring")
+    assert (document["name"], document["cost"]) == (DRAFT_NAME["csp"], "Free to members")
+
+
+def test_saving_after_a_conflict_keeps_their_other_fields_and_says_where_yours_wins(
+    editing_app,
+):
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    form = main_form(hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True))
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    theirs = main_form(curator.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True))
+    theirs["summary"] = "A summary the curator corrected from the CSP's page."
+    theirs["cost"] = "Free"
+    theirs["action"] = "save"
+    assert curator.post("/editor/schemes/csp-mentoring/edit", data=theirs).status_code == 302
+
+    form["cost"] = "£10 for non-members"
+    form["action"] = "save"
+    conflict = hub.post("/editor/schemes/csp-mentoring/edit", data=form)
+    assert conflict.status_code == 409
+    text = text_of(conflict.get_data(as_text=True))
+    assert "yours replaces theirs in Cost" in text
+    again = main_form(conflict.get_data(as_text=True))
+    again["action"] = "save"
+    saved = hub.post("/editor/schemes/csp-mentoring/edit", data=again)
+    assert saved.status_code == 302
+    with editing_app.extensions["directory"].session() as db:
+        change = db.exec(select(PendingChange).order_by(PendingChange.id.desc())).first()
+        assert change.document["summary"] == "A summary the curator corrected from the CSP's page."
+        assert change.document["cost"] == "£10 for non-members"
+        assert change.replaces == ["cost"]
+    page = text_of(curator.get(saved.location).get_data(as_text=True))
+    assert "chose to replace their version with this one there" in page and "Cost" in page
+    assert "Summary" not in page.split("What this change changes")[1]
+
+
+def test_merge_takes_each_sides_own_fields_and_reports_real_overlaps_only():
+    base = {"name": "A", "cost": None, "eligibility": {"mentee": {"rule": {"x": 1}, "ev": "e"}}}
+    mine = {"name": "A", "cost": "Free", "eligibility": {"mentee": {"rule": {"x": 2}, "ev": "e"}}}
+    theirs = {"name": "B", "cost": None, "eligibility": {"mentee": {"rule": {"x": 1}, "ev": "f"}}}
+    merged, overlaps = editing.merge(base, mine, theirs)
+    assert merged == {
+        "name": "B",
+        "cost": "Free",
+        "eligibility": {"mentee": {"rule": {"x": 2}, "ev": "f"}},
+    }
+    assert overlaps == []
+    _, overlaps = editing.merge(base, {**base, "name": "C"}, theirs)
+    assert [(o.field, o.theirs, o.yours) for o in overlaps] == [("name", "B", "C")]
+
+
+def test_a_field_the_form_rewrote_unchanged_is_not_an_edit():
+    original = {"regions": None, "summary": "S"}
+    shown = {"regions": [], "summary": "S"}
+    assert editing.keep_untouched(original, shown, {"regions": [], "summary": "T"}) == {
+        "regions": None,
+        "summary": "T",
+    }
