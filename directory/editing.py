@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from directory import catalogue as cat
@@ -24,6 +25,7 @@ from directory.models import (
     OrganisationRow,
     PendingChange,
     Revision,
+    SavedForm,
     SchemeRow,
     User,
     utcnow,
@@ -347,6 +349,34 @@ def blocking_overlaps(session: Session, change: PendingChange) -> list[Overlap] 
         return [Overlap("the whole listing", "", "")]
     _, overlaps = merge(base.document, change.document, cat.record(current[0]))
     return overlaps
+
+
+# Forms kept across a session's end -------------------------------------------------------------
+
+KEEP_SAVED_FORMS = dt.timedelta(days=1)
+
+
+def keep_form(session: Session, path: str, fields: list[tuple[str, str]]) -> str:
+    """Keep what was typed into the form at `path`; the token to fetch it back with."""
+    token = secrets.token_urlsafe(32)
+    session.exec(delete(SavedForm).where(SavedForm.created_at < utcnow() - KEEP_SAVED_FORMS))
+    session.add(SavedForm(token=token, path=path[:300], data=[list(f) for f in fields]))
+    return token
+
+
+def take_form(session: Session, token: str, path: str) -> list[tuple[str, str]] | None:
+    """The fields kept under `token` for the form at `path` (once: then it is forgotten)."""
+    saved = session.get(SavedForm, token[:64])
+    if saved is None or saved.path != path:
+        return None
+    session.delete(saved)
+    if _aware(saved.created_at) < utcnow() - KEEP_SAVED_FORMS:
+        return None
+    return [(name, value) for name, value in saved.data]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
 # Differences ----------------------------------------------------------------------------------

@@ -142,6 +142,18 @@ class PendingChange(SQLModel, table=True):
     reviewed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
+class SavedForm(SQLModel, table=True):
+    """What someone typed into an editing form when their session had ended: kept so
+    they can sign in again and carry on. Found only by its random token; kept a day."""
+
+    __tablename__ = "saved_form"
+
+    token: str = Field(primary_key=True, max_length=64)
+    path: str = Field(max_length=300)  # the form's address
+    data: list = Field(sa_column=Column(Document, nullable=False))  # [[name, value], ...]
+    created_at: dt.datetime = _timestamp(index=True)
+
+
 class ProblemReport(SQLModel, table=True):
     """ "Report a problem with this listing": no account, no personal data."""
 

@@ -12,7 +12,9 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlmodel import Session, select
+from werkzeug.datastructures import MultiDict
 
 from directory import catalogue as cat
 from directory import editing
@@ -24,11 +26,65 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 OUT_OF_DATE = "This form is out of date or was changed: reload the page and edit again"
 
 
+# The forms whose input is kept when the session ends before they are saved.
+KEEPS_WHAT_WAS_TYPED = ("editor.edit_scheme", "editor.new_scheme", "editor.edit_organisation")
+
+
 @bp.before_request
 def _require_sign_in():
     if not current_user.is_authenticated:
+        if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+            return _keep_for_after_sign_in()
         return current_app.login_manager.unauthorized()
     return None
+
+
+@bp.app_errorhandler(CSRFError)
+def _form_out_of_date(error):
+    """A form's security token no longer matches: almost always a session that ended
+    while the form was open. Keep what was typed rather than show a bare error."""
+    if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+        return _keep_for_after_sign_in()
+    return render_template("errors/400.html"), 400
+
+
+def _keep_for_after_sign_in():
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    with directory().session() as db:
+        token = editing.keep_form(db, request.path, fields)
+    back = f"{request.path}?restore={token}"
+    if current_user.is_authenticated:
+        return redirect(back)
+    flash(
+        "You were signed out after 30 minutes without saving, so nothing was saved yet. "
+        "What you typed is kept: sign in again to carry on with it.",
+        "info",
+    )
+    return redirect(url_for("auth.sign_in", next=back))
+
+
+@bp.get("/still-here")
+def still_here():
+    """Signed in for another 30 minutes (each request renews the session)."""
+    return "", 204
+
+
+@bp.app_context_processor
+def _session_lifetime():
+    def session_lifetime_seconds() -> int:
+        return int(current_app.permanent_session_lifetime.total_seconds())
+
+    return {"session_lifetime_seconds": session_lifetime_seconds}
+
+
+def kept_form_data() -> MultiDict | None:
+    """What was typed into this page's form before signing in again (see above)."""
+    token = request.args.get("restore")
+    if request.method != "GET" or not token:
+        return None
+    with directory().session() as db:
+        fields = editing.take_form(db, token, request.path)
+    return MultiDict(fields) if fields else None
 
 
 @bp.app_template_filter("field_label")
@@ -113,12 +169,16 @@ def new_scheme():
         if not choices:
             abort(403)
         form_class = listing_form.listing_form_class(vocabulary, choices, new=True)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             starter = _starter(request.args.get("provider"), choices, request.args.get("template"))
             form = form_class(data=starter)
         else:
             form = form_class()
-        return _edit(db, form, scheme_id=None, version=None, title="Propose a new listing")
+        title = "Add a new listing" if current_user.is_curator else "Propose a new listing"
+        return _edit(db, form, scheme_id=None, version=None, title=title, restored=bool(kept))
 
 
 def _starter(provider: str | None, choices, template: str | None) -> dict:
@@ -168,7 +228,10 @@ def edit_scheme(scheme_id: str):
         row = _row_or_404(db, scheme_id)
         scheme = cat.Scheme.model_validate(row.document)
         form_class = listing_form.listing_form_class(vocabulary, _provider_choices(db), new=False)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             form = form_class(data=listing_form.form_data(scheme, vocabulary, row.version))
         else:
             form = form_class()
@@ -179,11 +242,18 @@ def edit_scheme(scheme_id: str):
             version=row.version,
             title=f"Edit {scheme.name}",
             last_verified=scheme.last_verified,
+            restored=bool(kept),
         )
 
 
 def _edit(
-    db: Session, form, scheme_id: str | None, version: int | None, title: str, last_verified=None
+    db: Session,
+    form,
+    scheme_id: str | None,
+    version: int | None,
+    title: str,
+    last_verified=None,
+    restored: bool = False,
 ):
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
@@ -238,6 +308,7 @@ def _edit(
         scheme_id=scheme_id,
         preview=preview,
         conflict=conflict,
+        restored=restored,
         is_curator=current_user.is_curator,
         rule_questions=[
             q

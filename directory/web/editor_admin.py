@@ -12,7 +12,7 @@ from sqlmodel import select
 from directory import accounts, editing, store, validation
 from directory import catalogue as cat
 from directory.models import AuditEntry, OrganisationMember, OrganisationRow, User
-from directory.web.editor import bp, curator_only
+from directory.web.editor import bp, curator_only, kept_form_data
 from directory.web.forms import InviteForm, OrganisationForm
 from directory.web.helpers import directory, snapshot
 from directory.yamlfile import LocatedDocument
@@ -135,6 +135,15 @@ def edit_organisation(org_id: str | None):
     if org_id and existing is None:
         abort(404)
     initial = None
+    kept = kept_form_data()
+    if kept:
+        form = OrganisationForm(formdata=kept)
+        form.kind.choices = [
+            (t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms
+        ]
+        return render_template(
+            "editor/organisation.html", form=form, existing=existing, restored=True
+        )
     if existing and request.method == "GET":
         initial = {
             **existing.model_dump(),

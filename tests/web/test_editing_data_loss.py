@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
 from sqlmodel import select
 
 from directory import editing
 from directory.models import PendingChange, SchemeRow
 from tests.web.conftest import text_of
-from tests.web.editing_fixtures import CSP_LEAD, CURATOR, DRAFT_NAME, ids, sign_in
+from tests.web.editing_fixtures import (
+    CSP_LEAD,
+    CURATOR,
+    DRAFT_NAME,
+    copy_editing_app,
+    ids,
+    sign_in,
+    try_sign_in,
+)
 from tests.web.html_forms import main_form
 
 
@@ -169,3 +180,55 @@ def test_a_field_the_form_rewrote_unchanged_is_not_an_edit():
         "regions": None,
         "summary": "T",
     }
+
+
+@pytest.fixture
+def csrf_editing_app(editing_template, tmp_path, fast_password_checks):
+    folder = tmp_path / "csrf"
+    folder.mkdir()
+    app = copy_editing_app(editing_template, folder, WTF_CSRF_ENABLED=True)
+    yield app
+    app.extensions["directory"].close()
+
+
+@pytest.mark.parametrize("csrf", [True, False])
+def test_a_form_sent_after_the_session_ended_is_kept_until_signed_in_again(csrf, request):
+    app = request.getfixturevalue("csrf_editing_app" if csrf else "editing_app")
+    hub = app.test_client()
+    sign_in(hub, CSP_LEAD)
+    form = main_form(hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True))
+    form["summary"] = "Typed for half an hour before saving."
+    form["action"] = "save"
+    later = app.test_client()  # the session cookie has expired: a browser sends none
+    response = later.post("/editor/schemes/csp-mentoring/edit", data=form)
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in?next=")
+    assert "sign in again" in text_of(later.get(response.location).get_data(as_text=True))
+    back = parse_qs(urlsplit(response.location).query)["next"][0]
+    signed = try_sign_in(later, CSP_LEAD, next=back)
+    assert signed.location == back
+    page = later.get(back).get_data(as_text=True)
+    assert "Nothing is saved yet" in text_of(page)
+    restored = main_form(page)
+    assert restored["summary"] == "Typed for half an hour before saving."
+    restored["action"] = "save"
+    assert later.post("/editor/schemes/csp-mentoring/edit", data=restored).status_code == 302
+    assert "restore" not in later.get(back).get_data(as_text=True)  # kept once only
+
+
+def test_a_kept_form_is_only_for_its_own_page(editing_app):
+    with editing_app.extensions["directory"].session() as db:
+        token = editing.keep_form(db, "/editor/schemes/csp-mentoring/edit", [("summary", "x")])
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    page = curator.get(f"/editor/schemes/sor-leadership-mentoring/edit?restore={token}")
+    assert "Nothing is saved yet" not in text_of(page.get_data(as_text=True))
+
+
+def test_editing_pages_warn_before_the_session_ends_and_can_keep_it(editing_app):
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    page = hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True)
+    assert 'data-module="app-session-warning"' in page and 'data-lifetime-seconds="1800"' in page
+    assert "You are signed out after 30 minutes without saving" in text_of(page)
+    assert hub.get("/editor/still-here").status_code == 204
