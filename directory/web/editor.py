@@ -12,7 +12,9 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlmodel import Session, select
+from werkzeug.datastructures import MultiDict
 
 from directory import catalogue as cat
 from directory import editing
@@ -24,11 +26,70 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 OUT_OF_DATE = "This form is out of date or was changed: reload the page and edit again"
 
 
+# The forms whose input is kept when the session ends before they are saved.
+KEEPS_WHAT_WAS_TYPED = ("editor.edit_scheme", "editor.new_scheme", "editor.edit_organisation")
+
+
 @bp.before_request
 def _require_sign_in():
     if not current_user.is_authenticated:
+        if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+            return _keep_for_after_sign_in()
         return current_app.login_manager.unauthorized()
     return None
+
+
+@bp.app_errorhandler(CSRFError)
+def _form_out_of_date(error):
+    """A form's security token no longer matches: almost always a session that ended
+    while the form was open. Keep what was typed rather than show a bare error."""
+    if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+        return _keep_for_after_sign_in()
+    return render_template("errors/400.html"), 400
+
+
+def _keep_for_after_sign_in():
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    with directory().session() as db:
+        token = editing.keep_form(db, request.path, fields)
+    back = f"{request.path}?restore={token}"
+    if current_user.is_authenticated:
+        return redirect(back)
+    flash(
+        "You were signed out after 30 minutes without saving, so nothing was saved yet. "
+        "What you typed is kept: sign in again to carry on with it.",
+        "info",
+    )
+    return redirect(url_for("auth.sign_in", next=back))
+
+
+@bp.get("/still-here")
+def still_here():
+    """Signed in for another 30 minutes (each request renews the session)."""
+    return "", 204
+
+
+@bp.app_context_processor
+def _session_lifetime():
+    def session_lifetime_seconds() -> int:
+        return int(current_app.permanent_session_lifetime.total_seconds())
+
+    return {"session_lifetime_seconds": session_lifetime_seconds}
+
+
+def kept_form_data() -> MultiDict | None:
+    """What was typed into this page's form before signing in again (see above)."""
+    token = request.args.get("restore")
+    if request.method != "GET" or not token:
+        return None
+    with directory().session() as db:
+        fields = editing.take_form(db, token, request.path)
+    return MultiDict(fields) if fields else None
+
+
+@bp.app_template_filter("field_label")
+def _field_label(path: str) -> str:
+    return editing.field_label(path)
 
 
 def curator_only() -> None:
@@ -108,12 +169,16 @@ def new_scheme():
         if not choices:
             abort(403)
         form_class = listing_form.listing_form_class(vocabulary, choices, new=True)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             starter = _starter(request.args.get("provider"), choices, request.args.get("template"))
             form = form_class(data=starter)
         else:
             form = form_class()
-        return _edit(db, form, scheme_id=None, version=None, title="Propose a new listing")
+        title = "Add a new listing" if current_user.is_curator else "Propose a new listing"
+        return _edit(db, form, scheme_id=None, version=None, title=title, restored=bool(kept))
 
 
 def _starter(provider: str | None, choices, template: str | None) -> dict:
@@ -163,7 +228,10 @@ def edit_scheme(scheme_id: str):
         row = _row_or_404(db, scheme_id)
         scheme = cat.Scheme.model_validate(row.document)
         form_class = listing_form.listing_form_class(vocabulary, _provider_choices(db), new=False)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             form = form_class(data=listing_form.form_data(scheme, vocabulary, row.version))
         else:
             form = form_class()
@@ -174,11 +242,18 @@ def edit_scheme(scheme_id: str):
             version=row.version,
             title=f"Edit {scheme.name}",
             last_verified=scheme.last_verified,
+            restored=bool(kept),
         )
 
 
 def _edit(
-    db: Session, form, scheme_id: str | None, version: int | None, title: str, last_verified=None
+    db: Session,
+    form,
+    scheme_id: str | None,
+    version: int | None,
+    title: str,
+    last_verified=None,
+    restored: bool = False,
 ):
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
@@ -209,12 +284,23 @@ def _edit(
             )
         else:
             expected = int(form.version.data) if form.version.data else None
+            accepted = form.accepted_version.data
+            if expected is not None:
+                record = _only_what_was_changed(db, form, record, expected)
             try:
-                return _save(db, record, expected)
+                return _save(
+                    db,
+                    record,
+                    expected,
+                    int(accepted) if accepted.isdigit() else None,
+                    (form.note.data or "").strip()[:2000] or None,
+                )
             except editing.EditConflict as error:
                 conflict = error
                 if error.version is not None:
-                    form.version.data = str(error.version)  # saving again overwrites, knowingly
+                    # Saving again replaces theirs in the overlapping fields shown, and
+                    # only there: the form still starts from the version first opened.
+                    form.accepted_version.data = str(error.version)
     return render_template(
         "editor/edit.html",
         form=form,
@@ -222,6 +308,7 @@ def _edit(
         scheme_id=scheme_id,
         preview=preview,
         conflict=conflict,
+        restored=restored,
         is_curator=current_user.is_curator,
         rule_questions=[
             q
@@ -241,30 +328,44 @@ def _id_taken(db: Session, scheme_id: str) -> bool:
     return db.get(SchemeRow, scheme_id) is not None or pending is not None
 
 
-def _save(db: Session, record: cat.Scheme, expected: int | None):
+def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
+    """The submitted listing, with every field the editor left alone exactly as the
+    version they opened had it (the form may write a field differently unchanged)."""
+    base = editing.revision_at(db, record.id, base_version)
+    if base is None or base.document is None:
+        return record
+    vocabulary = directory().vocabulary
+    original = cat.Scheme.model_validate(base.document)
+    shown_form = type(form)(
+        formdata=None, data=listing_form.form_data(original, vocabulary, base_version)
+    )
+    shown_raw = listing_form.record_data(shown_form, vocabulary, record.id, original.last_verified)
+    shown, _ = editing.validate_scheme(
+        shown_raw, vocabulary, list(snapshot().organisations.values())
+    )
+    if shown is None:
+        return record
+    kept = editing.keep_untouched(base.document, cat.record(shown), cat.record(record))
+    return cat.Scheme.model_validate(kept)
+
+
+def _save(
+    db: Session, record: cat.Scheme, expected: int | None, accepted: int | None, note: str | None
+):
     me = _me(db)
     if me.role == editing.CURATOR:
         with directory().session() as write:  # a fresh transaction: the version check comes first
-            editing.publish(write, record, me.email, expected)
+            editing.publish(write, record, me.email, expected, accepted_version=accepted)
+            editing.audit(write, me.email, "publish" if expected else "new-listing", record.id)
         _after_change()
         flash(f"Published: {record.name}.", "success")
         return redirect(url_for("public.scheme", scheme_id=record.id))
-    if expected is not None:
-        current = db.get(SchemeRow, record.id)
-        if current.version != expected:
-            raise editing.EditConflict(*_conflict_details(db, record.id, expected))
-    change = editing.propose(db, record, me, expected)
+    change = editing.propose(db, record, me, expected, accepted, note)
     flash(
         "Sent to a curator for review. The public sees the current version until it is approved.",
         "success",
     )
     return redirect(url_for("editor.change", change_id=change.id))
-
-
-def _conflict_details(db: Session, scheme_id: str, expected: int):
-    scheme, version = editing.published(db, scheme_id)
-    base = editing.revision_at(db, scheme_id, expected)
-    return scheme, editing.diff(base.document if base else None, cat.record(scheme)), version
 
 
 def _preview(record: cat.Scheme) -> dict:
@@ -374,17 +475,17 @@ def changes():
 def change(change_id: int):
     with directory().session() as db:
         change = _change_or_404(db, change_id)
-        current = editing.published(db, change.scheme_id)
-        before = cat.record(current[0]) if current else None
         author = db.get(User, change.author_id)
-        stale = change.kind == "edit" and current is not None and current[1] != change.base_version
+        overlaps = editing.blocking_overlaps(db, change)
         record = cat.Scheme.model_validate(change.document)
         return render_template(
             "editor/change.html",
             change=change,
             author=author,
-            changes=editing.diff(before, change.document),
-            stale=stale,
+            changes=editing.change_made(db, change),
+            merges=overlaps is not None and not overlaps,
+            stale=bool(overlaps),
+            overlaps=overlaps or [],
             preview=_preview(record),
             is_curator=current_user.is_curator,
             is_author=author.id == current_user.id,

@@ -161,7 +161,14 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
 
     role_form = role_form_class(vocabulary)
     attributes: dict[str, Any] = {
-        "version": HiddenField(),
+        "version": HiddenField(),  # the published version the editor started from
+        # After a conflict: the version whose overlapping fields the editor has seen.
+        "accepted_version": HiddenField(),
+        "note": TextAreaField(
+            "Note to the curator (optional)",
+            description="Anything that helps them check the change, like where you read it",
+            widget=GovTextArea(),
+        ),
         "name": StringField("Name", widget=GovTextInput()),
         "listing_type": RadioField(
             "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
