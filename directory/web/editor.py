@@ -292,7 +292,7 @@ def _edit(
                     db,
                     record,
                     expected,
-                    int(accepted) if accepted.isdigit() else None,
+                    int(accepted) if (accepted or "").isdigit() else None,
                     (form.note.data or "").strip()[:2000] or None,
                 )
             except editing.EditConflict as error:
