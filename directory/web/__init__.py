@@ -183,6 +183,7 @@ def _database_unavailable(error):
     """The database went away: a friendly 503, never a traceback. The connection pool
     checks connections before use, so service resumes by itself once it is back."""
     current_app.logger.error("database unavailable: %s", str(error).splitlines()[0])
+    g.database_unavailable = True  # draw the page for anyone: see auth._load_user
     response = _error_page(503, "errors/503.html", "the service is temporarily unavailable")
     response.headers["Retry-After"] = "30"
     return response

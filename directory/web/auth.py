@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -56,6 +57,11 @@ class SignedIn(UserMixin):
 def _load_user(user_id: str) -> SignedIn | None:
     ident, _, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
+        return None
+    if g.get("database_unavailable"):
+        # The 503 page is being drawn: it shows the page as anyone sees it, without
+        # asking the database again (that would fail inside the error handler, a bare 500).
+        # The session is left alone, so the user is still signed in once it is back.
         return None
     with directory().session() as db:
         user = db.get(User, int(ident))
