@@ -6,14 +6,40 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from urllib.parse import quote
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from directory.config import Settings
 
 # Request logs carry the method and path, never the query string or the referrer:
 # checker answers and searches live in URLs, and they must not reach a log.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+# The longest request line gunicorn reads (method, URL and protocol). The app refuses
+# URLs over directory.web.MAX_URL_BYTES first, with its own 414 (JSON under /api/);
+# this only stops lines too long for that answer to matter.
+LIMIT_REQUEST_LINE = 8190
+# What a logged path may show as itself; everything else is %-escaped.
+PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def escaped_path(path: str | None) -> str:
+    """The path as a log may show it: the decoded path, percent-escaped again, so "%0A"
+    in a URL (a newline once decoded) cannot start a fake line, nor a quote end the field.
+    WSGI hands paths over as latin-1 text holding the raw bytes."""
+    if path is None:
+        return "-"
+    return quote(path.encode("latin-1", errors="replace"), safe=PATH_SAFE)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, writing escaped paths into the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = escaped_path(atoms.get("U"))
+        return atoms
 
 
 # The work is Python, not waiting: a worker's threads share one core (the GIL), so one
@@ -55,6 +81,8 @@ def options(
         "accesslog": "-",
         "errorlog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": AccessLogger,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "loglevel": Settings.from_env().log_level.lower(),
         "forwarded_allow_ips": environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # Load the app once in the master and fork workers from it: the schema migration,
