@@ -112,16 +112,47 @@ def account_key(email: str) -> str:
     return f"signin-account:sha256:{hashlib.sha256(email.encode()).hexdigest()}"
 
 
-def sign_in_blocked(session: Session, email: str, address: str) -> bool:
-    return (
-        attempts(session, account_key(email)) >= ACCOUNT_LIMIT
-        or attempts(session, f"signin-ip:{address}") >= ADDRESS_LIMIT
-    )
+def address_key(address: str) -> str:
+    return f"signin-ip:{address}"
 
 
-def record_failed_sign_in(session: Session, email: str, address: str) -> None:
-    record_attempt(session, account_key(email))
-    record_attempt(session, f"signin-ip:{address}")
+def claim_sign_in(session: Session, email: str, address: str) -> list[int] | None:
+    """Count this attempt against the account's and the address's limits, in one step
+    that parallel requests cannot both pass; None when either limit is reached.
+
+    The attempt is recorded (and committed) first and counted after: the n-th attempt
+    to be recorded sees at least n, so however many arrive at once, at most
+    ACCOUNT_LIMIT of them are let through to the password check. Checking first and
+    recording after let several requests see the same count (40 parallel wrong passwords
+    had 8 checked against a limit of 5). A refused attempt takes its record back, so
+    hammering a blocked account does not keep it blocked. Returns the records' ids, for
+    `signed_in` or `failed_sign_in`.
+    """
+    claim = [Attempt(key=account_key(email)), Attempt(key=address_key(address))]
+    session.add_all(claim)
+    session.flush()
+    ids = [attempt.id for attempt in claim]
+    session.commit()
+    if (
+        attempts(session, account_key(email)) > ACCOUNT_LIMIT
+        or attempts(session, address_key(address)) > ADDRESS_LIMIT
+    ):
+        session.exec(delete(Attempt).where(Attempt.id.in_(ids)))
+        session.commit()
+        return None
+    return ids
+
+
+def signed_in(session: Session, user: User, claim: list[int]) -> None:
+    """The password was right: the account's failed attempts no longer count, and
+    neither does this attempt against the address."""
+    forget_attempts(session, account_key(user.email))
+    session.exec(delete(Attempt).where(Attempt.id.in_(claim)))
+
+
+def failed_sign_in(session: Session, email: str, address: str) -> None:
+    """The claimed attempt stays counted; the audit log notes it."""
+    session.exec(delete(Attempt).where(Attempt.at < utcnow() - KEEP_ATTEMPTS))
     audit(session, normalise_email(email)[:320], "sign-in-failed", detail=f"from {address}")
 
 

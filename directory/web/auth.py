@@ -96,7 +96,8 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         with directory().session() as db:
-            if accounts.sign_in_blocked(db, form.email.data, client_address()):
+            claim = accounts.claim_sign_in(db, form.email.data, client_address())
+            if claim is None:
                 form.email.errors = [TOO_MANY]
                 audit(
                     db,
@@ -107,10 +108,10 @@ def sign_in():
             else:
                 user = accounts.authenticate(db, form.email.data, form.password.data)
                 if user is None:
-                    accounts.record_failed_sign_in(db, form.email.data, client_address())
+                    accounts.failed_sign_in(db, form.email.data, client_address())
                     form.email.errors = [BAD_CREDENTIALS]
                 else:
-                    accounts.forget_failed_sign_ins(db, user.email)
+                    accounts.signed_in(db, user, claim)
                     audit(db, user.email, "sign-in", detail=f"from {client_address()}")
                     session.clear()  # a fresh session: no fixation
                     login_user(SignedIn(user))
