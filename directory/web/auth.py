@@ -101,7 +101,7 @@ def sign_in():
                 form.email.errors = [TOO_MANY]
                 audit(
                     db,
-                    accounts.normalise_email(form.email.data)[:320],  # AuditEntry.actor's length
+                    accounts.sign_in_actor(db, form.email.data),
                     "sign-in-throttled",
                     detail=f"from {client_address()}",
                 )

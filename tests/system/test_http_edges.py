@@ -38,12 +38,12 @@ def raw_request(site: Site, target: str) -> bytes:
 
 
 def test_an_encoded_newline_in_a_path_cannot_forge_a_log_line(site):
-    forged = '127.0.0.1 [06/Dec/2026:10:00:00 +0000] "GET /admin HTTP/1.1" 200 0 1ms'
+    forged = '[06/Dec/2026:10:00:00 +0000] "GET /admin HTTP/1.1" 200 0 1ms'
     target = "/schemes/x%0D%0A" + forged.replace(" ", "%20").replace('"', "%22")
     assert raw_request(site, target).startswith(b"HTTP/1.1 404")
     lines = site.log().splitlines()
-    assert not any(line.startswith("127.0.0.1 [06/Dec/2026:10:00:00") for line in lines)
-    assert any("/schemes/x%0D%0A127.0.0.1%20%5B" in line for line in lines)
+    assert not any(line.startswith("[06/Dec/2026:10:00:00") for line in lines)
+    assert any("/schemes/x%0D%0A%5B06/Dec/2026" in line for line in lines)
 
 
 def test_a_wrong_method_says_which_methods_the_url_takes(site):
