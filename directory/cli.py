@@ -284,6 +284,18 @@ def serve(bind: str | None, workers: int | None, threads: int | None) -> None:
 
 
 @main.command()
+def prune() -> None:
+    """Delete personal data kept longer than the privacy page says (`directory serve`
+    also does this at start and once a day)."""
+    engine = _engine(Settings.from_env())
+    try:
+        with db.session_scope(engine) as session:
+            click.echo(accounts.prune(session).summary())
+    finally:
+        engine.dispose()
+
+
+@main.command()
 def doctor() -> None:
     """Check configuration, database, schema, listings and search index; exit 1 if any fails."""
     settings = Settings.from_env()
