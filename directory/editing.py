@@ -24,6 +24,7 @@ from directory.models import (
     OrganisationMember,
     OrganisationRow,
     PendingChange,
+    ProblemReport,
     Revision,
     SavedForm,
     SchemeRow,
@@ -107,6 +108,98 @@ def may_edit(session: Session, user: User, organisation_id: str) -> bool:
     return user.active and (
         user.role == CURATOR or organisation_id in organisations_of(session, user)
     )
+
+
+def listings_of(session: Session, organisations: set[str]) -> list[cat.Scheme]:
+    rows = session.exec(
+        select(SchemeRow).where(SchemeRow.provider_id.in_(organisations)).order_by(SchemeRow.name)
+    )
+    return [cat.Scheme.model_validate(r.document) for r in rows]
+
+
+def review_queue(listings: list[cat.Scheme], today: dt.date) -> list[tuple[cat.Scheme, str]]:
+    """Listings to check, with why: first those nobody knows still run, then those whose
+    newest source is old, then those not verified for a year."""
+    queue = []
+    for scheme in listings:
+        if scheme.status.state == "unknown":
+            queue.append((0, scheme, "not known whether it still runs"))
+        elif scheme.facts_are_old(today):
+            newest = scheme.newest_source
+            when = f"newest source {newest.date_in_words}" if newest else "no source is dated"
+            queue.append((1, scheme, when))
+        elif scheme.review_is_due(today):
+            when = (
+                f"last verified {scheme.last_verified:%-d %B %Y}"
+                if scheme.last_verified
+                else "never verified"
+            )
+            queue.append((2, scheme, when))
+    queue.sort(key=lambda item: (item[0], item[1].name.lower()))
+    return [(scheme, reason) for _, scheme, reason in queue]
+
+
+def pending_changes(
+    session: Session, organisations: set[str], only_pending: bool = True, limit: int = 200
+) -> list[PendingChange]:
+    query = select(PendingChange).where(PendingChange.organisation_id.in_(organisations))
+    if only_pending:
+        query = query.where(PendingChange.status == "pending").order_by(PendingChange.created_at)
+    else:
+        query = query.order_by(PendingChange.created_at.desc())
+    return list(session.exec(query.limit(limit)))
+
+
+def pending_for(session: Session, scheme_id: str) -> list[PendingChange]:
+    """Changes to one listing waiting for a curator, oldest first."""
+    return list(
+        session.exec(
+            select(PendingChange)
+            .where(PendingChange.scheme_id == scheme_id, PendingChange.status == "pending")
+            .order_by(PendingChange.created_at)
+        )
+    )
+
+
+def problem_reports(
+    session: Session, organisations: set[str], only_open: bool = False, limit: int = 200
+) -> list[ProblemReport]:
+    query = select(ProblemReport).where(ProblemReport.organisation_id.in_(organisations))
+    if only_open:
+        query = query.where(ProblemReport.status == "open").order_by(ProblemReport.created_at)
+    else:
+        query = query.order_by(ProblemReport.status, ProblemReport.created_at.desc())
+    return list(session.exec(query.limit(limit)))
+
+
+def resolve_report(session: Session, report: ProblemReport, user: User, note: str) -> None:
+    report.status = "resolved"
+    report.resolution = note
+    report.resolved_by = user.id
+    report.resolved_at = utcnow()
+    session.add(report)
+    audit(session, user.email, "report-resolved", f"report {report.id} ({report.scheme_id})", note)
+
+
+def id_taken(session: Session, scheme_id: str) -> bool:
+    """A listing, or a new listing waiting for review, already has this id."""
+    return session.get(SchemeRow, scheme_id) is not None or any(
+        c.kind == "new" for c in pending_for(session, scheme_id)
+    )
+
+
+def history(session: Session, scheme_id: str) -> list[tuple[Revision, list[FieldChange]]]:
+    """A listing's revisions, newest first, each with what it changed."""
+    revisions = list(
+        session.exec(
+            select(Revision).where(Revision.scheme_id == scheme_id).order_by(Revision.number.desc())
+        )
+    )
+    entries = []
+    for i, revision in enumerate(revisions):
+        previous = revisions[i + 1].document if i + 1 < len(revisions) else None
+        entries.append((revision, diff(previous, revision.document)))
+    return entries
 
 
 def revision_at(session: Session, scheme_id: str, version: int) -> Revision | None:

@@ -13,12 +13,12 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 from directory import catalogue as cat
 from directory import editing
-from directory.models import PendingChange, ProblemReport, Revision, SchemeRow, User
+from directory.models import PendingChange, ProblemReport, SchemeRow, User
 from directory.web import listing_form, representations
 from directory.web.helpers import directory, snapshot, today
 
@@ -123,30 +123,22 @@ def _after_change() -> None:
 @bp.get("/")
 def dashboard():
     with directory().session() as db:
-        me = _me(db)
-        mine = editing.organisations_of(db, me)
-        rows = db.exec(
-            select(SchemeRow).where(SchemeRow.provider_id.in_(mine)).order_by(SchemeRow.name)
-        ).all()
-        listings = [cat.Scheme.model_validate(r.document) for r in rows]
-        changes = db.exec(
-            select(PendingChange)
-            .where(PendingChange.status == "pending", PendingChange.organisation_id.in_(mine))
-            .order_by(PendingChange.created_at)
-        ).all()
-        reports = db.exec(
-            select(ProblemReport)
-            .where(ProblemReport.status == "open", ProblemReport.organisation_id.in_(mine))
-            .order_by(ProblemReport.created_at)
-        ).all()
+        mine = editing.organisations_of(db, _me(db))
+        listings = editing.listings_of(db, mine)
+        changes = editing.pending_changes(db, mine)
         return render_template(
             "editor/dashboard.html",
             listings=listings,
             changes=changes,
-            reports=reports,
-            due=[s for s in listings if s.review_is_due(today())],
+            authors=_authors(db, changes),
+            reports=editing.problem_reports(db, mine, only_open=True),
+            due=editing.review_queue(listings, today()),
             organisations=sorted(mine),
         )
+
+
+def _authors(db: Session, changes) -> dict[int, User]:
+    return {c.author_id: db.get(User, c.author_id) for c in changes}
 
 
 # Editing a listing -----------------------------------------------------------------------------
@@ -193,6 +185,8 @@ def _starter(provider: str | None, choices, template: str | None) -> dict:
         "role_mentor": {"offered": False},
         "windows": [{}],
         "sources": [{}],
+        "status_state": "unknown",
+        "status_evidence": [{}],
     }
     if template == "near-peer":  # the guide's "Start a near-peer scheme on your course"
         # As on the LJMU MPharm: Level 6 students mentor Level 4, Level 7 mentor Level 5.
@@ -259,7 +253,9 @@ def _edit(
     action = request.form.get("action", "")
     preview = conflict = None
     if request.method == "POST" and action.startswith("add-"):
-        (form.sources if action == "add-source" else form.windows).append_entry()
+        {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
+            action, form.windows
+        ).append_entry()
     elif request.method == "POST" and form.validate_on_submit():
         target_id = scheme_id or (form.scheme_id.data or "").strip()
         raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
@@ -269,7 +265,7 @@ def _edit(
         if record is not None and record.provider not in dict(_provider_choices(db)):
             problems = [("provider", "You can only choose an organisation you look after")]
             record = None
-        if record is not None and scheme_id is None and _id_taken(db, record.id):
+        if record is not None and scheme_id is None and editing.id_taken(db, record.id):
             problems = [
                 ("id", f"The address /schemes/{record.id} is already taken: choose another")
             ]
@@ -317,15 +313,6 @@ def _edit(
         ],
         advanced=listing_form.advanced_summaries(form, vocabulary),
     ), (409 if conflict else 200)
-
-
-def _id_taken(db: Session, scheme_id: str) -> bool:
-    pending = db.exec(
-        select(PendingChange).where(
-            PendingChange.scheme_id == scheme_id, PendingChange.status == "pending"
-        )
-    ).first()
-    return db.get(SchemeRow, scheme_id) is not None or pending is not None
 
 
 def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
@@ -410,15 +397,10 @@ def verify(scheme_id: str):
 def history(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
-        revisions = db.exec(
-            select(Revision).where(Revision.scheme_id == scheme_id).order_by(Revision.number.desc())
-        ).all()
-        entries = []
-        for i, revision in enumerate(revisions):
-            previous = revisions[i + 1].document if i + 1 < len(revisions) else None
-            entries.append(
-                {"revision": revision, "changes": editing.diff(previous, revision.document)}
-            )
+        entries = [
+            {"revision": revision, "changes": changes}
+            for revision, changes in editing.history(db, scheme_id)
+        ]
         return render_template(
             "editor/history.html", row=row, entries=entries, is_curator=current_user.is_curator
         )
@@ -462,13 +444,8 @@ def _change_or_404(db: Session, change_id: int) -> PendingChange:
 def changes():
     with directory().session() as db:
         mine = editing.organisations_of(db, _me(db))
-        rows = db.exec(
-            select(PendingChange)
-            .where(PendingChange.organisation_id.in_(mine))
-            .order_by(PendingChange.created_at.desc())
-            .limit(200)
-        ).all()
-        return render_template("editor/changes.html", changes=rows)
+        rows = editing.pending_changes(db, mine, only_pending=False)
+        return render_template("editor/changes.html", changes=rows, authors=_authors(db, rows))
 
 
 @bp.get("/changes/<int:change_id>")
@@ -554,12 +531,7 @@ def withdraw(change_id: int):
 def reports():
     with directory().session() as db:
         mine = editing.organisations_of(db, _me(db))
-        rows = db.exec(
-            select(ProblemReport)
-            .where(ProblemReport.organisation_id.in_(mine))
-            .order_by(ProblemReport.status, ProblemReport.created_at.desc())
-            .limit(200)
-        ).all()
+        rows = editing.problem_reports(db, mine)
         return render_template("editor/reports.html", reports=rows, schemes=snapshot().schemes)
 
 
@@ -573,17 +545,6 @@ def resolve_report(report_id: int):
         if not note:
             flash("Enter a note saying what you did about the report.", "error")
             return redirect(url_for("editor.reports"))
-        report.status = "resolved"
-        report.resolution = note
-        report.resolved_by = current_user.id
-        report.resolved_at = dt.datetime.now(dt.UTC)
-        db.add(report)
-        editing.audit(
-            db,
-            current_user.email,
-            "report-resolved",
-            f"report {report_id} ({report.scheme_id})",
-            note,
-        )
+        editing.resolve_report(db, report, _me(db), note)
     flash("Report resolved.", "success")
     return redirect(url_for("editor.reports"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -232,3 +233,67 @@ def test_editing_pages_warn_before_the_session_ends_and_can_keep_it(editing_app)
     assert 'data-module="app-session-warning"' in page and 'data-lifetime-seconds="1800"' in page
     assert "You are signed out after 30 minutes without saving" in text_of(page)
     assert hub.get("/editor/still-here").status_code == 204
+
+
+def test_saving_a_listing_keeps_its_status_and_the_dates_its_sources_give(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    url = "/editor/schemes/example-between-rounds-scheme/edit"
+    form = main_form(curator.get(url).get_data(as_text=True))
+    form["cost"] = "Free"
+    form["action"] = "save"
+    assert curator.post(url, data=form).status_code == 302
+    document = published_document(editing_app, "example-between-rounds-scheme")
+    assert document["cost"] == "Free"
+    assert document["sources"][0]["date"] == "2026-03"
+    assert document["status"]["state"] == "not-running-now"
+    assert document["status"]["evidence"][0]["quote"] == "There is no round open at the moment."
+    assert document["status"]["checked"] == "2026-11-01"
+
+
+def test_a_hub_lead_sets_a_listings_status_with_its_evidence(editing_app):
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    form = main_form(hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True))
+    form["status_state"] = "running"
+    form.setlist("status_checked", ["1", "12", "2026"])  # day, month and year boxes
+    form["status_evidence-0-title"] = "CSP mentoring page"
+    form["status_evidence-0-url"] = "https://www.csp.org.uk/mentoring"
+    form["status_evidence-0-date"] = "2026-11"
+    form["status_evidence-0-quote"] = "Sign up to be a mentee."
+    form["action"] = "save"
+    response = hub.post("/editor/schemes/csp-mentoring/edit", data=form)
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))
+    with editing_app.extensions["directory"].session() as db:
+        change = db.get(PendingChange, int(response.location.rsplit("/", 1)[1]))
+        status = change.document["status"]
+    assert status["state"] == "running" and status["checked"] == "2026-12-01"
+    assert status["evidence"][0]["date"] == "2026-11"
+
+
+def test_the_preview_covers_every_section(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    url = "/editor/schemes/example-between-rounds-scheme/edit"
+    form = main_form(curator.get(url).get_data(as_text=True))
+    form["action"] = "preview"
+    page = text_of(curator.post(url, data=form).get_data(as_text=True))
+    preview = page.split("Preview: how the public will see it")[1].split("Nothing is saved")[0]
+    for heading in ("Who can take part", "Applying", "Sources", "Whether it still runs"):
+        assert heading in preview
+    assert "Not running now" in preview and "There is no round open at the moment." in preview
+
+
+def test_the_review_queue_puts_unknown_status_first_then_old_sources():
+    from directory import catalogue as cat
+    from directory import vocabulary as vocab
+    from tests.conftest import DEFAULT_DATA_DIR, FIXTURE_CATALOGUE
+
+    catalogue = cat.load(FIXTURE_CATALOGUE, vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml"))
+    listings = list(catalogue.schemes.values())
+    queue = editing.review_queue(listings, dt.date(2030, 1, 1))
+    reasons = [reason for _, reason in queue]
+    first_known = next(i for i, r in enumerate(reasons) if r != "not known whether it still runs")
+    assert all(r == "not known whether it still runs" for r in reasons[:first_known])
+    assert all(r.startswith(("newest source", "no source")) for r in reasons[first_known:])
+    assert len(queue) == len(listings)  # in 2030 everything needs looking at
