@@ -186,8 +186,9 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     groups = {  # bitmaps of catalogue.rule_table
         Status.ELIGIBLE.value: outcomes.eligible & ~guidance,
         Status.POSSIBLE.value: outcomes.possible & ~guidance,
-        Status.INELIGIBLE.value: outcomes.ineligible,
+        Status.INELIGIBLE.value: outcomes.ineligible & ~outcomes.not_running,
         "guidance": outcomes.not_ruled_out & guidance,
+        "ended": outcomes.not_running,  # would fit, but nobody can join them now
     }
     order = _display_order(outcomes, catalogue, profession)
     shown = {
@@ -203,7 +204,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {
         "role": role,
-        **shown,  # eligible, possible, ineligible, guidance
+        **shown,  # eligible, possible, ineligible, guidance, ended
         "profession": specific,
         "unsure": [
             vocabulary.questions[q]

@@ -149,8 +149,15 @@ def scheme(scheme_id: str):
         scheme=scheme,
         view=view,
         report_form=ReportProblemForm(),
-        related=directory().similar(scheme, helpers.snapshot_and_version()),
+        related=_related(scheme),
     )
+
+
+def _related(scheme, limit: int = 3) -> list:
+    """Listings like this one that people can join: never guidance (it is related to
+    everything), nor ones that have ended. For an ended listing, what is open instead."""
+    candidates = directory().similar(scheme, helpers.snapshot_and_version(), limit=limit * 4)
+    return [s for s in candidates if s.listing_type != "guidance" and s.joinable][:limit]
 
 
 @bp.route("/schemes/<scheme_id>/report", methods=["GET", "POST"])

@@ -29,11 +29,12 @@ def expected_status(value) -> str:
 
 
 def html_groups(html: str) -> dict[str, set[str]]:
-    """Which scheme ids each results section links to ("elsewhere" counts as possible)."""
+    """Which scheme ids each results section links to ("elsewhere" counts as possible,
+    "ended" as ineligible)."""
     sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
     groups: dict[str, set[str]] = {"eligible": set(), "possible": set(), "ineligible": set()}
     for section_id, body in zip(sections[1::2], sections[2::2], strict=True):
-        group = "possible" if section_id == "elsewhere" else section_id
+        group = {"elsewhere": "possible", "ended": "ineligible"}.get(section_id, section_id)
         groups[group] |= set(re.findall(r'href="/schemes/([a-z0-9-]+)"', body))
     return groups
 
@@ -463,6 +464,9 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
 
     def section(d) -> str:
         guidance = catalogue.schemes[d.scheme_id].listing_type == "guidance"
+        closed = catalogue.rules[d.scheme_id].closed
+        if closed and d.reasons == (closed,):  # would fit, but has ended or is between rounds
+            return "ended"
         return "elsewhere" if guidance and d.status is not Status.INELIGIBLE else d.status.value
 
     wanted: dict[str, list[str]] = {}
@@ -476,3 +480,54 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
 def test_short_result_groups_are_shown_whole_without_a_note(client):
     page = text_of(client.get("/check/results?profession=physiotherapist").get_data(as_text=True))
     assert "Showing the first" not in page
+
+
+def test_an_ended_listing_is_never_offered_and_results_say_why(client):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=student&member_of=none"
+    ).get_data(as_text=True)
+    groups = html_groups(html)
+    assert "example-ended-student-programme" not in groups["eligible"] | groups["possible"]
+    ended = text_of(html.split('id="ended"')[1].split('id="ineligible"')[0])
+    assert "Example student leadership programme" in ended
+    assert (
+        "It has ended: Example Foundation news (2025) says "
+        "“The Foundation has concluded its funding of the programme.…”" in ended
+    )
+    assert "Example research mentoring rounds" in ended  # between rounds
+
+
+def test_results_say_what_each_listings_facts_rest_on_and_how_old(client):
+    text = text_of(
+        client.get(
+            "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=csp"
+        ).get_data(as_text=True)
+    )
+    assert "Not yet verified" not in text
+    assert "From CAHPR: Mentoring. Undated: check with the provider." in text
+
+
+def test_a_step_to_take_links_to_where_to_take_it_with_its_cost(client):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=none"
+    ).get_data(as_text=True)
+    possible = html.split('id="possible"')[1].split('id="elsewhere"')[0]
+    item = possible.split("csp-mentoring")[1].split("</li>\n  </li>")[0]
+    assert 'href="https://www.csp.org.uk/frontline/article/magic-mentoring"' in item
+    assert "Cost: Free for CSP members" in text_of(item)
+
+
+def test_guidance_is_never_counted_among_schemes(client, catalogue):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=csp"
+    ).get_data(as_text=True)
+    guidance = {s.id for s in catalogue.schemes.values() if s.listing_type == "guidance"}
+    schemes = set().union(
+        *(
+            re.findall(
+                r'href="/schemes/([a-z0-9-]+)"', html.split(f'id="{group}"')[1].split("<h2")[0]
+            )
+            for group in ("eligible", "possible")
+        )
+    )
+    assert guidance and not guidance & schemes

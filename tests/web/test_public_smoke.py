@@ -47,9 +47,40 @@ def test_an_unknown_scheme_is_a_404_in_html_and_json(client):
     assert response.json == {"ok": False, "status": 404, "errors": [{"message": "not found"}]}
 
 
-def test_a_scheme_that_is_not_verified_says_so(client):
+def test_a_listing_says_what_its_facts_rest_on_instead_of_not_verified(client):
     text = text_of(client.get("/schemes/csp-mentoring").get_data(as_text=True))
-    assert "Not yet verified: no one has checked this listing" in text
+    assert "Not yet verified" not in text
+    assert "From CAHPR: Mentoring. Undated: check with the provider." in text
+    assert "Not known whether it still runs." in text
+    assert "Not yet checked by our curators." in text
+
+
+def test_a_dated_listing_gives_its_newest_source_and_a_curators_check_apart(client):
+    text = text_of(client.get("/schemes/example-between-rounds-scheme").get_data(as_text=True))
+    assert "This is not running now: nobody can join it until a new round opens." in text
+    assert "Checked by our curators on 1 November 2026." in text
+
+
+def test_an_ended_listing_says_it_ended_how_we_know_and_what_is_open_instead(client):
+    html = client.get("/schemes/example-ended-student-programme").get_data(as_text=True)
+    text = text_of(html)
+    assert "This has ended: nobody can join it now." in text
+    assert "It has ended: Example Foundation news (2025) says" in text
+    instead = html.split('id="open-instead"')[1].split("</ul>")[0]
+    linked = re.findall(r'href="/schemes/([a-z0-9-]+)"', instead)
+    assert linked and "example-ended-student-programme" not in linked
+    assert "Check which schemes you can join now" in text
+
+
+def test_related_listings_are_never_guidance_or_ended(client, catalogue):
+    for scheme in catalogue.schemes.values():
+        html = client.get(f"/schemes/{scheme.id}").get_data(as_text=True)
+        if 'id="related-heading"' not in html:
+            continue
+        related = re.findall(r'href="/schemes/([a-z0-9-]+)"', html.split('id="related-heading"')[1])
+        for other in related:
+            assert catalogue.schemes[other].listing_type != "guidance", (scheme.id, other)
+            assert catalogue.schemes[other].joinable, (scheme.id, other)
 
 
 def test_the_database_is_filled_from_the_catalogue_on_first_run(client, catalogue):
