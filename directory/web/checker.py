@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from directory import bitmaps, journey, rules
 from directory.rules import Status
-from directory.web import representations
+from directory.web import helpers, representations
 from directory.web.forms import CheckerForm, choices
 from directory.web.helpers import ANSWER_PREFIX, directory, snapshot
 
@@ -200,6 +200,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
             "term": vocabulary.term("professions", profession),
             "listed": bool(representations.own_listings(profession, catalogue, vocabulary)),
             "body": representations.professional_body(profession, vocabulary),
+            "quiet_body": helpers.body_without_scheme(profession, catalogue),
         }
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {

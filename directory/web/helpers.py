@@ -310,3 +310,28 @@ def facts_basis(scheme: Scheme, day: dt.date | None = None) -> dict:
         "checked": checked,
         "check_due": checked is None or checked + REVIEW_INTERVAL <= day,
     }
+
+
+def body_without_scheme(profession: str, catalogue: Catalogue):
+    """The profession's own professional body, when the catalogue knows it and lists no
+    scheme of its (its description then says what its public pages showed), else None."""
+    vocabulary = directory().vocabulary
+    body = next(
+        (m for m in vocabulary.term_sets["memberships"].terms if m.profession == profession), None
+    )
+    org = catalogue.organisations.get(body.slug) if body else None
+    if org is None or catalogue.by_provider.get(org.id):
+        return None
+    return org
+
+
+def other_bodies_listings(profession: str, catalogue: Catalogue, role: str = "mentee") -> int:
+    """The listings whose rule for `role` names membership of another profession's body
+    (BAPO's scheme, for an art therapist), as a bitmap of `catalogue.rule_table`: open to
+    them only by joining that body, so shown apart from what is open to them as they are."""
+    table = catalogue.rule_table
+    bits = 0
+    for term in directory().vocabulary.term_sets["memberships"].terms:
+        if term.profession and term.profession != profession:
+            bits |= table.naming(role, "member_of", term.slug)
+    return bits

@@ -219,7 +219,13 @@ def profession(slug: str):
     catalogue = snapshot()
     view = representations.profession_view(slug, catalogue, vocabulary)
     return render_template(
-        "public/profession.html", view=view, organisations=catalogue.organisations
+        "public/profession.html",
+        view=view,
+        organisations=catalogue.organisations,
+        quiet_body=helpers.body_without_scheme(slug, catalogue),
+        other_bodies=set(
+            catalogue.rule_table.ids_in(helpers.other_bodies_listings(slug, catalogue))
+        ),
     )
 
 

@@ -119,3 +119,12 @@ def test_a_scheme_page_lists_related_listings_same_provider_first(client):
     links = re.findall(r'href="/schemes/([^"]+)"', aside)
     assert links[0] == "sor-student-leadership-elective"  # the Society of Radiographers' other
     assert "sor-leadership-mentoring" not in links and 1 < len(links) <= 3
+
+
+def test_a_profession_whose_body_lists_no_scheme_is_told_so_and_what_is_open(client):
+    html = client.get("/browse/professions/art-therapist").get_data(as_text=True)
+    own_body = text_of(html.split('id="own-body"')[1].split("</div>")[0])
+    assert "The British Association of Art Therapists does not list a mentoring scheme." in own_body
+    assert "No mentoring scheme run by BAAT was found on its public pages" in own_body
+    assert "Each AHP professional body has formal or informal mentoring" not in text_of(html)
+    assert "Open to art therapists and others" in text_of(html)
