@@ -37,7 +37,7 @@ def main(folder: Path) -> None:
     print("|---" * (len(COLUMNS) + 1) + "|")
     for page in sorted(by_page, key=lambda p: ORDER.index(p) if p in ORDER else 99):
         reports = by_page[page]
-        cells = [form.format(statistics.median(get(r) for r in reports)) for _, get, form in COLUMNS]
+        cells = [form.format(statistics.median(map(get, reports))) for _, get, form in COLUMNS]
         print(f"| {page} | " + " | ".join(cells) + " |")
 
 

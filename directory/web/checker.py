@@ -133,7 +133,10 @@ def check_answers():
             }
         )
     return render_template(
-        "eligibility/check_answers.html", rows=rows, results_url=_url("eligibility.results", raw)
+        "eligibility/check_answers.html",
+        rows=rows,
+        results_url=_url("eligibility.results", raw),
+        back_url=rows[-1]["change_url"] if rows else url_for("eligibility.start"),
     )
 
 

@@ -26,7 +26,8 @@ REPORT_WINDOW = dt.timedelta(hours=1)
 def home():
     catalogue = snapshot()
     vocabulary = directory().vocabulary
-    professions = list(vocabulary.term_sets["professions"].terms)
+    terms = vocabulary.term_sets["professions"].terms
+    professions = sorted(terms, key=lambda t: t.in_plural.lower())
     return render_template(
         "public/home.html",
         professions=professions,

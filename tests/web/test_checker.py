@@ -531,3 +531,14 @@ def test_guidance_is_never_counted_among_schemes(client, catalogue):
         )
     )
     assert guidance and not guidance & schemes
+
+
+def test_check_your_answers_has_a_back_link_to_the_last_question(client):
+    html = client.get(
+        "/check/answers?role=mentee&profession=paramedic&stage=qualified&member_of=none"
+        "&research_stage=none&award=none&region=london"
+    ).get_data(as_text=True)
+    if "Check your answers" not in html:  # the fixture vocabulary asks something else too
+        pytest.skip("more questions to answer")
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link">Back</a>', html)
+    assert back and back.group(1).startswith("/check/")

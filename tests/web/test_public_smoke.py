@@ -128,3 +128,12 @@ def test_a_profession_whose_body_lists_no_scheme_is_told_so_and_what_is_open(cli
     assert "No mentoring scheme run by BAAT was found on its public pages" in own_body
     assert "Each AHP professional body has formal or informal mentoring" not in text_of(html)
     assert "Open to art therapists and others" in text_of(html)
+
+
+def test_the_home_page_lists_professions_alphabetically_and_says_where_links_go(client):
+    html = client.get("/").get_data(as_text=True)
+    section = html.split("Browse by profession")[1].split("</ul>")[0]
+    names = re.findall(r'href="/browse/professions/[a-z-]+">([^<]+)</a>', section)
+    assert names == sorted(names, key=str.lower) and len(names) > 3
+    assert "listings, by provider" not in html
+    assert "Every provider, and the listings each offers" in html
