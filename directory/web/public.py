@@ -64,7 +64,18 @@ def search_page():
         organisations=catalogue.organisations,
         facet_groups=_facet_groups(state, results, vocabulary),
         chips=_chips(state, vocabulary),
+        filters_changed_nothing=_filters_changed_nothing(state, results),
     )
+
+
+def _filters_changed_nothing(state: SearchState, results: search.Results) -> bool:
+    """True when the chosen filters keep every listing the search finds without them, so
+    the page can say so ("all 7 are open to students") rather than look as if it failed."""
+    if not state.filters or not results.total:
+        return False
+    unfiltered = SearchState(text=state.text, open_now=state.open_now, answers=state.answers)
+    without, _, _ = run_search(unfiltered, page_size=1)
+    return without.total == results.total
 
 
 def _facet_groups(state: SearchState, results: search.Results, vocabulary) -> list[dict]:

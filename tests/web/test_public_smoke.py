@@ -137,3 +137,16 @@ def test_the_home_page_lists_professions_alphabetically_and_says_where_links_go(
     assert names == sorted(names, key=str.lower) and len(names) > 3
     assert "listings, by provider" not in html
     assert "Every provider, and the listings each offers" in html
+
+
+def test_a_filter_that_changes_nothing_says_so(client):
+    found = text_of(client.get("/search?q=physiotherapy").get_data(as_text=True))
+    total = re.search(r"(\d+) listings found", found).group(1)
+    filtered = text_of(client.get("/search?q=physiotherapy&role=mentee").get_data(as_text=True))
+    assert f"{total} listings found" in filtered  # every physiotherapy listing takes mentees
+    assert (
+        f"All {total} listings found for physiotherapy already match Find a mentor : "
+        "that filter changed nothing." in filtered
+    )
+    narrowed = client.get("/search?q=physiotherapy&listing_type=guidance").get_data(as_text=True)
+    assert "changed nothing" not in text_of(narrowed)
