@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlmodel import Session, select
@@ -65,7 +66,21 @@ def search_page():
         facet_groups=_facet_groups(state, results, vocabulary),
         chips=_chips(state, vocabulary),
         filters_changed_nothing=_filters_changed_nothing(state, results),
+        guide_forms=_guide_forms(state.text, vocabulary),
     )
+
+
+def _guide_forms(text: str, vocabulary) -> list:
+    """The forms of mentoring a search names ("reverse mentoring", "peer"), so the page
+    can lead to the guide's explanation and the listings of that form."""
+    words = set(re.findall(r"[a-z]+", text.lower())) - {"mentoring", "mentor", "mentors"}
+    if not words:
+        return []
+    return [
+        term
+        for term in vocabulary.term_sets["mentoring_types"].terms
+        if set(re.findall(r"[a-z]+", term.label.lower())) - {"mentoring"} <= words
+    ]
 
 
 def _filters_changed_nothing(state: SearchState, results: search.Results) -> bool:

@@ -150,3 +150,11 @@ def test_a_filter_that_changes_nothing_says_so(client):
     )
     narrowed = client.get("/search?q=physiotherapy&listing_type=guidance").get_data(as_text=True)
     assert "changed nothing" not in text_of(narrowed)
+
+
+def test_a_search_naming_a_form_of_mentoring_leads_to_the_guide_and_its_listings(client):
+    html = client.get("/search?q=reverse+mentoring").get_data(as_text=True)
+    assert 'href="/guide/forms-of-mentoring#reverse"' in html
+    assert 'href="/mentoring-types/reverse"' in html
+    assert "/guide/forms-of-mentoring#peer" not in html
+    assert "app-guide-form" not in client.get("/search?q=mentoring").get_data(as_text=True)
