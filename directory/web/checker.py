@@ -186,9 +186,17 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
     outcomes = directory().outcomes(answers, catalogue)
     guidance = catalogue.guidance_bits
+    # Someone looking where to mentor sees their own profession's and cross-profession
+    # schemes first; other professions' bodies' schemes come apart, as the source puts it.
+    outside = (
+        helpers.other_bodies_listings(profession, catalogue)
+        if role == "mentor" and profession
+        else 0
+    )
     groups = {  # bitmaps of catalogue.rule_table
-        Status.ELIGIBLE.value: outcomes.eligible & ~guidance,
-        Status.POSSIBLE.value: outcomes.possible & ~guidance,
+        Status.ELIGIBLE.value: outcomes.eligible & ~guidance & ~outside,
+        Status.POSSIBLE.value: outcomes.possible & ~guidance & ~outside,
+        "outside": outcomes.not_ruled_out & outside & ~guidance,
         Status.INELIGIBLE.value: outcomes.ineligible & ~outcomes.not_running,
         "guidance": outcomes.not_ruled_out & guidance,
         "ended": outcomes.not_running,  # would fit, but nobody can join them now
@@ -208,7 +216,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {
         "role": role,
-        **shown,  # eligible, possible, ineligible, guidance, ended
+        **shown,  # eligible, possible, ineligible, guidance, ended, outside
         "profession": specific,
         "unsure": [
             vocabulary.questions[q]

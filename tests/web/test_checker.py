@@ -34,6 +34,13 @@ def html_groups(html: str) -> dict[str, set[str]]:
     sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
     groups: dict[str, set[str]] = {"eligible": set(), "possible": set(), "ineligible": set()}
     for section_id, body in zip(sections[1::2], sections[2::2], strict=True):
+        if section_id == "outside":  # other professions' bodies, for a mentor: either status
+            for status, scheme_id in re.findall(
+                r'data-status="(\w+)">\s*<h3[^>]*><a class="govuk-link" href="/schemes/([a-z0-9-]+)"',
+                body,
+            ):
+                groups[status].add(scheme_id)
+            continue
         group = {"elsewhere": "possible", "ended": "ineligible"}.get(section_id, section_id)
         groups[group] |= set(re.findall(r'href="/schemes/([a-z0-9-]+)"', body))
     return groups
@@ -447,6 +454,25 @@ def html_sections_in_order(html: str) -> dict[str, list[str]]:
     }
 
 
+def other_bodies(catalogue, vocabulary, profession) -> set[str]:
+    """Listings whose mentee rule names membership of another profession's body."""
+    bodies = {
+        t.slug
+        for t in vocabulary.term_sets["memberships"].terms
+        if t.profession and t.profession != profession
+    }
+    found = set()
+    for scheme_id, scheme_rules in catalogue.rules.items():
+        mentee = scheme_rules.by_role.get("mentee")
+        predicates = rules.predicates(mentee.rule) if mentee else []
+        if any(
+            p.question == "member_of" and not p.negated and set(p.written) & bodies
+            for p in predicates
+        ):
+            found.add(scheme_id)
+    return found
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_by_name(
     client, catalogue, vocabulary, case
@@ -462,8 +488,14 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
     def shown_order(d):
         return (d.scheme_id not in named, len(d.needs), catalogue.schemes[d.scheme_id].name.lower())
 
+    role = next(iter(answers["role"])) if answers.get("role") else None
+    mentor = role == "mentor" and profession
+    outside = other_bodies(catalogue, vocabulary, profession) if mentor else set()
+
     def section(d) -> str:
         guidance = catalogue.schemes[d.scheme_id].listing_type == "guidance"
+        if d.scheme_id in outside and not guidance and d.status is not Status.INELIGIBLE:
+            return "outside"
         closed = catalogue.rules[d.scheme_id].closed
         if closed and d.reasons == (closed,):  # would fit, but has ended or is between rounds
             return "ended"
@@ -542,3 +574,16 @@ def test_check_your_answers_has_a_back_link_to_the_last_question(client):
         pytest.skip("more questions to answer")
     back = re.search(r'<a href="([^"]+)" class="govuk-back-link">Back</a>', html)
     assert back and back.group(1).startswith("/check/")
+
+
+def test_a_mentor_sees_their_own_professions_schemes_then_other_bodies_apart(client):
+    html = client.get(
+        "/check/results?role=mentor&profession=physiotherapist&stage=qualified&member_of=csp"
+    ).get_data(as_text=True)
+    sections = html_sections_in_order(html)
+    assert "csp-mentoring" not in sections.get("outside", [])
+    assert "bapo-mentoring" in sections["outside"]
+    assert "bapo-mentoring" not in sections["eligible"] + sections["possible"]
+    outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
+    assert "The professional bodies welcome mentors from outside their professions." in outside
+    assert "Already true" not in text_of(html)
