@@ -38,6 +38,7 @@ await mkdir(outDir, { recursive: true });
 await Promise.all([
   compile("main.scss", "main.css"),
   compile("print.scss", "print.css"),
+  compile("autocomplete.scss", "autocomplete.css"),
   // The ES module build: static/app.js imports initAll from it.
   copyFile(path.join(govukDist, "govuk-frontend.min.js"), path.join(outDir, "govuk-frontend.min.js")),
   // The minified file ends with a sourceMappingURL comment; ship the map so
@@ -53,4 +54,4 @@ if (warnings.length) {
   console.error(`\nSass printed ${warnings.length} warning(s); fix them (build failed).`);
   process.exit(1);
 }
-console.log(`Built ${path.relative(root, outDir)}/: main.css, print.css, govuk-frontend.min.js, accessible-autocomplete.min.js`);
+console.log(`Built ${path.relative(root, outDir)}/: main.css, print.css, autocomplete.css, govuk-frontend.min.js, accessible-autocomplete.min.js`);

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from directory import bitmaps, journey, rules
 from directory.rules import Status
-from directory.web import representations
+from directory.web import helpers, representations
 from directory.web.forms import CheckerForm, choices
 from directory.web.helpers import ANSWER_PREFIX, directory, snapshot
 
@@ -133,7 +133,10 @@ def check_answers():
             }
         )
     return render_template(
-        "eligibility/check_answers.html", rows=rows, results_url=_url("eligibility.results", raw)
+        "eligibility/check_answers.html",
+        rows=rows,
+        results_url=_url("eligibility.results", raw),
+        back_url=rows[-1]["change_url"] if rows else url_for("eligibility.start"),
     )
 
 
@@ -183,11 +186,20 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
     outcomes = directory().outcomes(answers, catalogue)
     guidance = catalogue.guidance_bits
+    # Someone looking where to mentor sees their own profession's and cross-profession
+    # schemes first; other professions' bodies' schemes come apart, as the source puts it.
+    outside = (
+        helpers.other_bodies_listings(profession, catalogue)
+        if role == "mentor" and profession
+        else 0
+    )
     groups = {  # bitmaps of catalogue.rule_table
-        Status.ELIGIBLE.value: outcomes.eligible & ~guidance,
-        Status.POSSIBLE.value: outcomes.possible & ~guidance,
-        Status.INELIGIBLE.value: outcomes.ineligible,
+        Status.ELIGIBLE.value: outcomes.eligible & ~guidance & ~outside,
+        Status.POSSIBLE.value: outcomes.possible & ~guidance & ~outside,
+        "outside": outcomes.not_ruled_out & outside & ~guidance,
+        Status.INELIGIBLE.value: outcomes.ineligible & ~outcomes.not_running,
         "guidance": outcomes.not_ruled_out & guidance,
+        "ended": outcomes.not_running,  # would fit, but nobody can join them now
     }
     order = _display_order(outcomes, catalogue, profession)
     shown = {
@@ -199,11 +211,12 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
             "term": vocabulary.term("professions", profession),
             "listed": bool(representations.own_listings(profession, catalogue, vocabulary)),
             "body": representations.professional_body(profession, vocabulary),
+            "quiet_body": helpers.body_without_scheme(profession, catalogue),
         }
     search_query = urlencode(journey.as_pairs(raw, prefix=ANSWER_PREFIX))
     return {
         "role": role,
-        **shown,  # eligible, possible, ineligible, guidance
+        **shown,  # eligible, possible, ineligible, guidance, ended, outside
         "profession": specific,
         "unsure": [
             vocabulary.questions[q]

@@ -11,7 +11,7 @@ from flask import Flask, abort, current_app, g, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
 from directory import facets, search
-from directory.catalogue import Catalogue, Scheme
+from directory.catalogue import REVIEW_INTERVAL, Catalogue, Scheme
 from directory.service import Directory
 
 # Pages with drafts, accounts, password links or a signed-in person's details: never
@@ -160,6 +160,7 @@ def register_template_helpers(app: Flask) -> None:
         scheme_url=scheme_url,
         synonyms_json=synonyms_json,
         today=today,
+        facts_basis=facts_basis,
     )
     app.jinja_env.filters.update(
         sentence=sentence, capitalise=capitalise, nice_date=nice_date, rfc3339=rfc3339
@@ -286,3 +287,51 @@ def verification(scheme: Scheme, day: dt.date) -> dict:
         "review_due": scheme.review_due,
         "overdue": scheme.review_is_due(day),
     }
+
+
+def facts_basis(scheme: Scheme, day: dt.date | None = None) -> dict:
+    """What a listing's facts rest on and how old they are, and whether it still runs.
+
+    The newest dated source ("from the NIHR FAQ, September 2022") stands in for a blanket
+    "not yet verified"; a curator's check is a separate, stronger fact.
+    """
+    day = day or today()
+    state = scheme.status.state
+    checked = max(filter(None, (scheme.status.checked, scheme.last_verified)), default=None)
+    return {
+        "newest": scheme.newest_source,
+        "old": scheme.facts_are_old(day),
+        "state": state,
+        "state_label": directory().vocabulary.label("statuses", state),
+        "ended": state == "ended",
+        "between_rounds": state == "not-running-now",
+        "unknown": state == "unknown",
+        "evidence": scheme.status.evidence,
+        "checked": checked,
+        "check_due": checked is None or checked + REVIEW_INTERVAL <= day,
+    }
+
+
+def body_without_scheme(profession: str, catalogue: Catalogue):
+    """The profession's own professional body, when the catalogue knows it and lists no
+    scheme of its (its description then says what its public pages showed), else None."""
+    vocabulary = directory().vocabulary
+    body = next(
+        (m for m in vocabulary.term_sets["memberships"].terms if m.profession == profession), None
+    )
+    org = catalogue.organisations.get(body.slug) if body else None
+    if org is None or catalogue.by_provider.get(org.id):
+        return None
+    return org
+
+
+def other_bodies_listings(profession: str, catalogue: Catalogue, role: str = "mentee") -> int:
+    """The listings whose rule for `role` names membership of another profession's body
+    (BAPO's scheme, for an art therapist), as a bitmap of `catalogue.rule_table`: open to
+    them only by joining that body, so shown apart from what is open to them as they are."""
+    table = catalogue.rule_table
+    bits = 0
+    for term in directory().vocabulary.term_sets["memberships"].terms:
+        if term.profession and term.profession != profession:
+            bits |= table.naming(role, "member_of", term.slug)
+    return bits

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlmodel import Session, select
@@ -26,7 +27,8 @@ REPORT_WINDOW = dt.timedelta(hours=1)
 def home():
     catalogue = snapshot()
     vocabulary = directory().vocabulary
-    professions = list(vocabulary.term_sets["professions"].terms)
+    terms = vocabulary.term_sets["professions"].terms
+    professions = sorted(terms, key=lambda t: t.in_plural.lower())
     return render_template(
         "public/home.html",
         professions=professions,
@@ -63,7 +65,32 @@ def search_page():
         organisations=catalogue.organisations,
         facet_groups=_facet_groups(state, results, vocabulary),
         chips=_chips(state, vocabulary),
+        filters_changed_nothing=_filters_changed_nothing(state, results),
+        guide_forms=_guide_forms(state.text, vocabulary),
     )
+
+
+def _guide_forms(text: str, vocabulary) -> list:
+    """The forms of mentoring a search names ("reverse mentoring", "peer"), so the page
+    can lead to the guide's explanation and the listings of that form."""
+    words = set(re.findall(r"[a-z]+", text.lower())) - {"mentoring", "mentor", "mentors"}
+    if not words:
+        return []
+    return [
+        term
+        for term in vocabulary.term_sets["mentoring_types"].terms
+        if set(re.findall(r"[a-z]+", term.label.lower())) - {"mentoring"} <= words
+    ]
+
+
+def _filters_changed_nothing(state: SearchState, results: search.Results) -> bool:
+    """True when the chosen filters keep every listing the search finds without them, so
+    the page can say so ("all 7 are open to students") rather than look as if it failed."""
+    if not state.filters or not results.total:
+        return False
+    unfiltered = SearchState(text=state.text, open_now=state.open_now, answers=state.answers)
+    without, _, _ = run_search(unfiltered, page_size=1)
+    return without.total == results.total
 
 
 def _facet_groups(state: SearchState, results: search.Results, vocabulary) -> list[dict]:
@@ -149,8 +176,15 @@ def scheme(scheme_id: str):
         scheme=scheme,
         view=view,
         report_form=ReportProblemForm(),
-        related=directory().similar(scheme, helpers.snapshot_and_version()),
+        related=_related(scheme),
     )
+
+
+def _related(scheme, limit: int = 3) -> list:
+    """Listings like this one that people can join: never guidance (it is related to
+    everything), nor ones that have ended. For an ended listing, what is open instead."""
+    candidates = directory().similar(scheme, helpers.snapshot_and_version(), limit=limit * 4)
+    return [s for s in candidates if s.listing_type != "guidance" and s.joinable][:limit]
 
 
 @bp.route("/schemes/<scheme_id>/report", methods=["GET", "POST"])
@@ -212,7 +246,13 @@ def profession(slug: str):
     catalogue = snapshot()
     view = representations.profession_view(slug, catalogue, vocabulary)
     return render_template(
-        "public/profession.html", view=view, organisations=catalogue.organisations
+        "public/profession.html",
+        view=view,
+        organisations=catalogue.organisations,
+        quiet_body=helpers.body_without_scheme(slug, catalogue),
+        other_bodies=set(
+            catalogue.rule_table.ids_in(helpers.other_bodies_listings(slug, catalogue))
+        ),
     )
 
 

@@ -29,11 +29,19 @@ def expected_status(value) -> str:
 
 
 def html_groups(html: str) -> dict[str, set[str]]:
-    """Which scheme ids each results section links to ("elsewhere" counts as possible)."""
+    """Which scheme ids each results section links to ("elsewhere" counts as possible,
+    "ended" as ineligible)."""
     sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
     groups: dict[str, set[str]] = {"eligible": set(), "possible": set(), "ineligible": set()}
     for section_id, body in zip(sections[1::2], sections[2::2], strict=True):
-        group = "possible" if section_id == "elsewhere" else section_id
+        if section_id == "outside":  # other professions' bodies, for a mentor: either status
+            for status, scheme_id in re.findall(
+                r'data-status="(\w+)">\s*<h3[^>]*><a class="govuk-link" href="/schemes/([a-z0-9-]+)"',
+                body,
+            ):
+                groups[status].add(scheme_id)
+            continue
+        group = {"elsewhere": "possible", "ended": "ineligible"}.get(section_id, section_id)
         groups[group] |= set(re.findall(r'href="/schemes/([a-z0-9-]+)"', body))
     return groups
 
@@ -446,6 +454,25 @@ def html_sections_in_order(html: str) -> dict[str, list[str]]:
     }
 
 
+def other_bodies(catalogue, vocabulary, profession) -> set[str]:
+    """Listings whose mentee rule names membership of another profession's body."""
+    bodies = {
+        t.slug
+        for t in vocabulary.term_sets["memberships"].terms
+        if t.profession and t.profession != profession
+    }
+    found = set()
+    for scheme_id, scheme_rules in catalogue.rules.items():
+        mentee = scheme_rules.by_role.get("mentee")
+        predicates = rules.predicates(mentee.rule) if mentee else []
+        if any(
+            p.question == "member_of" and not p.negated and set(p.written) & bodies
+            for p in predicates
+        ):
+            found.add(scheme_id)
+    return found
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_by_name(
     client, catalogue, vocabulary, case
@@ -461,8 +488,17 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
     def shown_order(d):
         return (d.scheme_id not in named, len(d.needs), catalogue.schemes[d.scheme_id].name.lower())
 
+    role = next(iter(answers["role"])) if answers.get("role") else None
+    mentor = role == "mentor" and profession
+    outside = other_bodies(catalogue, vocabulary, profession) if mentor else set()
+
     def section(d) -> str:
         guidance = catalogue.schemes[d.scheme_id].listing_type == "guidance"
+        if d.scheme_id in outside and not guidance and d.status is not Status.INELIGIBLE:
+            return "outside"
+        closed = catalogue.rules[d.scheme_id].closed
+        if closed and d.reasons == (closed,):  # would fit, but has ended or is between rounds
+            return "ended"
         return "elsewhere" if guidance and d.status is not Status.INELIGIBLE else d.status.value
 
     wanted: dict[str, list[str]] = {}
@@ -476,3 +512,78 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
 def test_short_result_groups_are_shown_whole_without_a_note(client):
     page = text_of(client.get("/check/results?profession=physiotherapist").get_data(as_text=True))
     assert "Showing the first" not in page
+
+
+def test_an_ended_listing_is_never_offered_and_results_say_why(client):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=student&member_of=none"
+    ).get_data(as_text=True)
+    groups = html_groups(html)
+    assert "example-ended-student-programme" not in groups["eligible"] | groups["possible"]
+    ended = text_of(html.split('id="ended"')[1].split('id="ineligible"')[0])
+    assert "Example student leadership programme" in ended
+    assert (
+        "It has ended: Example Foundation news (2025) says "
+        "“The Foundation has concluded its funding of the programme.…”" in ended
+    )
+    assert "Example research mentoring rounds" in ended  # between rounds
+
+
+def test_results_say_what_each_listings_facts_rest_on_and_how_old(client):
+    text = text_of(
+        client.get(
+            "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=csp"
+        ).get_data(as_text=True)
+    )
+    assert "Not yet verified" not in text
+    assert "From CAHPR: Mentoring. Undated: check with the provider." in text
+
+
+def test_a_step_to_take_links_to_where_to_take_it_with_its_cost(client):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=none"
+    ).get_data(as_text=True)
+    possible = html.split('id="possible"')[1].split('id="elsewhere"')[0]
+    item = possible.split("csp-mentoring")[1].split("</li>\n  </li>")[0]
+    assert 'href="https://www.csp.org.uk/frontline/article/magic-mentoring"' in item
+    assert "Cost: Free for CSP members" in text_of(item)
+
+
+def test_guidance_is_never_counted_among_schemes(client, catalogue):
+    html = client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=csp"
+    ).get_data(as_text=True)
+    guidance = {s.id for s in catalogue.schemes.values() if s.listing_type == "guidance"}
+    schemes = set().union(
+        *(
+            re.findall(
+                r'href="/schemes/([a-z0-9-]+)"', html.split(f'id="{group}"')[1].split("<h2")[0]
+            )
+            for group in ("eligible", "possible")
+        )
+    )
+    assert guidance and not guidance & schemes
+
+
+def test_check_your_answers_has_a_back_link_to_the_last_question(client):
+    html = client.get(
+        "/check/answers?role=mentee&profession=paramedic&stage=qualified&member_of=none"
+        "&research_stage=none&award=none&region=london"
+    ).get_data(as_text=True)
+    if "Check your answers" not in html:  # the fixture vocabulary asks something else too
+        pytest.skip("more questions to answer")
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link">Back</a>', html)
+    assert back and back.group(1).startswith("/check/")
+
+
+def test_a_mentor_sees_their_own_professions_schemes_then_other_bodies_apart(client):
+    html = client.get(
+        "/check/results?role=mentor&profession=physiotherapist&stage=qualified&member_of=csp"
+    ).get_data(as_text=True)
+    sections = html_sections_in_order(html)
+    assert "csp-mentoring" not in sections.get("outside", [])
+    assert "bapo-mentoring" in sections["outside"]
+    assert "bapo-mentoring" not in sections["eligible"] + sections["possible"]
+    outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
+    assert "The professional bodies welcome mentors from outside their professions." in outside
+    assert "Already true" not in text_of(html)

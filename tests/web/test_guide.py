@@ -201,3 +201,17 @@ def test_a_university_proposes_a_near_peer_scheme_and_students_find_it(tmp_path,
     )
     assert "BSc (Hons) Physiotherapy" in question and "Master of Pharmacy" not in question
     app.extensions["directory"].close()
+
+
+def test_a_quiz_error_summary_comes_first_and_feedback_headings_read_well(client):
+    html = client.get("/guide/quiz/mentor-readiness?answered=1&experience=years").get_data(
+        as_text=True
+    )
+    main = html.split('id="main-content"')[1]
+    assert main.index("govuk-error-summary") < main.index("govuk-caption-l")
+    feedback = client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}")
+    page = feedback.get_data(as_text=True)
+    assert (
+        '<h1 class="govuk-heading-xl">Your feedback: What kind of mentoring suits me?</h1>' in page
+    )
+    assert "?: your feedback" not in page
