@@ -148,9 +148,8 @@ class Server(BaseApplication):
 
         app = create_app()  # migrates, imports on first run, builds the index, loads the catalogue
         directory = app.extensions["directory"]
-        # Nothing the workers must not share crosses the fork: no open database
-        # connection, no open index files. Each worker opens its own on first use.
-        directory.index.close()
+        # No open database connection crosses the fork: each worker opens its own on
+        # first use. The search index (in memory) does: workers share its pages.
         directory.engine.dispose()
         # Objects that exist now are never collected: move them out of the collector's
         # reach, so a worker's first garbage collection does not touch (and so copy)

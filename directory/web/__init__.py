@@ -76,7 +76,6 @@ def init_app(app: Flask) -> None:
     directory = Directory(
         app.config["DATABASE_URL"],
         Path(app.config["DATA_DIR"]),
-        Path(app.config["INDEX_DIR"]),
         Path(app.config["CATALOGUE_FILE"]),
     )
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])

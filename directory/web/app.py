@@ -46,10 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=settings.database_url,
         DATA_DIR=str(settings.data_dir),
         CATALOGUE_FILE=str(settings.catalogue_file),
-        INDEX_DIR=str(settings.index_dir),
         SECRET_KEY=settings.secret_key,
         AUTO_IMPORT=True,  # an empty database is filled from data/schemes.yaml
-        BUILD_INDEX=True,  # build this host's search index at start if it is missing or stale
+        BUILD_INDEX=True,  # build the search index (in memory) at start, before workers fork
         # The public may see a catalogue up to a second old (people signed in, never): one
         # version query a second per worker instead of one per request.
         CATALOGUE_MAX_AGE=1.0,

@@ -415,10 +415,10 @@ def test_a_thread_brings_catalogue_and_index_up_to_an_edit_before_requests_get_i
         editing.publish(db, changed, "cara", row_version)
     deadline = time.monotonic() + 10
     while service.cache.version == before and time.monotonic() < deadline:
-        assert service.index._open.version >= service.cache.version  # index first, always
+        assert service.index.version >= service.cache.version  # index first, always
         time.sleep(0.01)
     assert service.cache.version > before, "the thread did not pick the edit up"
-    assert service.index._open.version == service.cache.version
+    assert service.index.version == service.cache.version
     found = client.get("/api/v1/schemes?q=kaleidoscope").json
     assert [hit["id"] for hit in found["results"]] == ["csp-mentoring"]
     service.close()
