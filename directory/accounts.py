@@ -183,12 +183,13 @@ class Pruned:
     failed_sign_ins: int
     sign_ins: int
     addresses: int
+    typed: int = 0
 
     def summary(self) -> str:
         return (
             f"deleted {self.attempts} rate-limit records, {self.failed_sign_ins} failed "
             f"sign-ins and {self.sign_ins} older sign-ins; removed {self.addresses} "
-            "network addresses from the audit log"
+            f"network addresses and {self.typed} typed emails from the audit log"
         )
 
 
@@ -220,7 +221,23 @@ def prune(session: Session, now: dt.datetime | None = None) -> Pruned:
         )
         .values(detail=None)
     )
-    return Pruned(attempts_.rowcount, failed.rowcount, sign_ins.rowcount, addresses.rowcount)
+    # Failed sign-ins logged before we stopped keeping what was typed: keep the event only.
+    typed = session.exec(
+        update(AuditEntry)
+        .where(
+            AuditEntry.action.in_(FAILED_SIGN_IN_ACTIONS),
+            AuditEntry.actor != UNKNOWN_ACCOUNT,
+            AuditEntry.actor.not_in(select(User.email)),
+        )
+        .values(actor=UNKNOWN_ACCOUNT)
+    )
+    return Pruned(
+        attempts_.rowcount,
+        failed.rowcount,
+        sign_ins.rowcount,
+        addresses.rowcount,
+        typed.rowcount,
+    )
 
 
 # Reset and invitation tokens -----------------------------------------------------------------

@@ -97,7 +97,7 @@ def options(
         # first-run import and index build happen once, before any worker starts, and the
         # workers share the catalogue's memory pages instead of each loading its own copy.
         "preload_app": True,
-        "when_ready": start_pruning,
+        "post_worker_init": start_pruning,
     }
 
 
@@ -115,19 +115,18 @@ def prune_now(database_url: str) -> None:
 
 
 def prune_every(seconds: float, database_url: str, stop: threading.Event) -> None:
-    """Prune now, then every `seconds` until `stop` is set."""
-    while True:
+    """Prune every `seconds` until `stop` is set (the first time `seconds` from now)."""
+    while not stop.wait(seconds):
         prune_now(database_url)
-        if stop.wait(seconds):
-            return
 
 
-def start_pruning(server) -> None:
-    """gunicorn's when_ready hook: the master, not a worker, prunes (once, not per worker)."""
-    database_url = Settings.from_env().database_url
+def start_pruning(worker) -> None:
+    """gunicorn's post_worker_init hook: each worker prunes on the schedule (the start's
+    pruning is done once, in the master, before workers are forked). A thread in the
+    master would be copied mid-query into the workers it forks; a worker never forks."""
     thread = threading.Thread(
         target=prune_every,
-        args=(PRUNE_EVERY, database_url, threading.Event()),
+        args=(PRUNE_EVERY, Settings.from_env().database_url, threading.Event()),
         name="prune",
         daemon=True,
     )
@@ -147,6 +146,7 @@ class Server(BaseApplication):
         from directory import create_app
 
         app = create_app()  # migrates, imports on first run, builds the index, loads the catalogue
+        prune_now(app.config["DATABASE_URL"])  # personal data past its time (accounts.prune)
         directory = app.extensions["directory"]
         # No open database connection crosses the fork: each worker opens its own on
         # first use. The search index (in memory) does: workers share its pages.

@@ -43,7 +43,9 @@ def test_prune_deletes_what_is_kept_too_long_and_keeps_the_rest(engine):
         )
     with db.session_scope(engine) as session:
         pruned = accounts.prune(session, now=NOW)
-    assert pruned == accounts.Pruned(attempts=1, failed_sign_ins=2, sign_ins=1, addresses=1)
+    assert pruned == accounts.Pruned(
+        attempts=1, failed_sign_ins=2, sign_ins=1, addresses=1, typed=1
+    )
     with Session(engine) as session:
         assert [a.key for a in session.exec(select(Attempt))] == ["signin-ip:192.0.2.1"]
         kept = sorted(
@@ -52,7 +54,7 @@ def test_prune_deletes_what_is_kept_too_long_and_keeps_the_rest(engine):
         )
     assert kept == [
         (29, "sign-in", "from 192.0.2.1"),
-        (29, "sign-in-failed", "from 192.0.2.1"),
+        (29, "sign-in-failed", "from 192.0.2.1"),  # by (no such account): see below
         (31, "sign-in", None),  # the event stays a year; its address went after 30 days
         (364, "sign-out", None),
         (4000, "approve", "from the hub lead's notes"),  # not a sign-in: kept, as it was
@@ -67,6 +69,19 @@ def test_pruning_twice_changes_nothing_more(engine):
         assert accounts.prune(session, now=NOW).addresses == 1
     with db.session_scope(engine) as session:
         assert accounts.prune(session, now=NOW) == accounts.Pruned(0, 0, 0, 0)
+
+
+def test_failed_sign_ins_logged_with_what_was_typed_keep_only_the_event(engine):
+    """Entries from before the site stopped keeping it: the next prune removes the text."""
+    with db.session_scope(engine) as session:
+        session.add(User(email="cara@example.org", name="Cara", role="curator"))
+        session.add(AuditEntry(actor="typo@exmaple.org", action="sign-in-failed", at=NOW))
+        session.add(AuditEntry(actor="cara@example.org", action="sign-in-throttled", at=NOW))
+    with db.session_scope(engine) as session:
+        assert accounts.prune(session, now=NOW).typed == 1
+    with Session(engine) as session:
+        actors = sorted(e.actor for e in session.exec(select(AuditEntry)))
+    assert actors == [accounts.UNKNOWN_ACCOUNT, "cara@example.org"]
 
 
 @pytest.mark.parametrize("typed", ["my secret password", "someone.else@example.org"])
@@ -103,5 +118,5 @@ def test_directory_prune_says_what_it_deleted(engine, database_url, tmp_path, mo
     assert result.exit_code == 0
     assert result.output == (
         "deleted 0 rate-limit records, 1 failed sign-ins and 1 older sign-ins; "
-        "removed 0 network addresses from the audit log\n"
+        "removed 0 network addresses and 0 typed emails from the audit log\n"
     )

@@ -48,7 +48,7 @@ def test_request_logs_leave_out_query_strings_and_referrers():
         assert field not in options["access_log_format"]
 
 
-def test_the_server_prunes_at_start_and_then_on_a_schedule_until_stopped(monkeypatch):
+def test_workers_prune_on_a_schedule_until_stopped(monkeypatch):
     import threading
     import time
 
@@ -64,4 +64,4 @@ def test_the_server_prunes_at_start_and_then_on_a_schedule_until_stopped(monkeyp
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert len(runs) >= 3 and set(runs) == {"sqlite://"}
-    assert serve.options()["when_ready"] is serve.start_pruning
+    assert serve.options()["post_worker_init"] is serve.start_pruning
