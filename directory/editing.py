@@ -139,6 +139,20 @@ def review_queue(listings: list[cat.Scheme], today: dt.date) -> list[tuple[cat.S
     return [(scheme, reason) for _, scheme, reason in queue]
 
 
+def review_due_mails(session: Session, today: dt.date, link: str) -> list:
+    """One mail per active hub lead with listings to check (see `review_queue`)."""
+    from directory import mail
+
+    mails = []
+    for user in session.exec(select(User).where(User.role == HUB_LEAD, User.active)):
+        queue = review_queue(listings_of(session, organisations_of(session, user)), today)
+        if queue:
+            mails.append(
+                mail.review_due(user.email, [(s.name, reason) for s, reason in queue], link)
+            )
+    return mails
+
+
 def pending_changes(
     session: Session, organisations: set[str], only_pending: bool = True, limit: int = 200
 ) -> list[PendingChange]:

@@ -53,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,  # safe: asset paths change with their content
         COMPRESS_MIN_SIZE=1000,  # below this, compressing costs more than it saves
         TRUSTED_PROXIES=settings.trusted_proxies,  # X-Forwarded-For hops
+        MAIL_SETTINGS=settings.mail_settings(),  # directory.mail.MailSettings; tests pass theirs
     )
     if test_config:
         app.config.update(test_config)

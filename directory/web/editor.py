@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from directory import catalogue as cat
 from directory import editing
 from directory.models import PendingChange, ProblemReport, SchemeRow, User
-from directory.web import listing_form, representations
+from directory.web import editor_mail, listing_form, representations
 from directory.web.helpers import directory, snapshot, today
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -66,7 +66,7 @@ def _keep_for_after_sign_in():
 @bp.get("/still-here")
 def still_here():
     """Signed in for another 30 minutes (each request renews the session)."""
-    return "", 204
+    return {"ok": True, "signed_in": True}
 
 
 @bp.app_context_processor
@@ -280,7 +280,7 @@ def _edit(
             )
         else:
             expected = int(form.version.data) if form.version.data else None
-            accepted = form.accepted_version.data
+            accepted = form.accepted_version.data or ""
             if expected is not None:
                 record = _only_what_was_changed(db, form, record, expected)
             try:
@@ -348,8 +348,11 @@ def _save(
         flash(f"Published: {record.name}.", "success")
         return redirect(url_for("public.scheme", scheme_id=record.id))
     change = editing.propose(db, record, me, expected, accepted, note)
+    editor_mail.proposal_waiting(db, change, me)
+    told = " They have been sent an email." if editor_mail.mail_sends() else ""
     flash(
-        "Sent to a curator for review. The public sees the current version until it is approved.",
+        f"Sent to a curator for review.{told} "
+        "The public sees the current version until it is approved.",
         "success",
     )
     return redirect(url_for("editor.change", change_id=change.id))
@@ -477,6 +480,7 @@ def approve(change_id: int):
         with directory().session() as write:
             change = _change_or_404(write, change_id)
             editing.approve(write, change, _me(write), comment)
+            editor_mail.change_decided(write, change, _me(write))
     except editing.EditConflict:
         flash(
             "The published listing changed since this was proposed, "
@@ -504,6 +508,7 @@ def reject(change_id: int):
             return redirect(url_for("editor.change", change_id=change_id))
         try:
             editing.reject(db, change, _me(db), comment)
+            editor_mail.change_decided(db, change, _me(db))
         except editing.NotAllowed as error:
             flash(str(error), "error")
             return redirect(url_for("editor.change", change_id=change_id))

@@ -92,7 +92,11 @@ class DayMonthYearField(DateField):
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
 
     def process_formdata(self, valuelist):
-        if valuelist and len(valuelist) != 3:
+        if not valuelist:  # a form without these boxes: three empty ones to draw
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
             self.data = None
             raise ValueError("Enter the date as a day, a month and a year")
