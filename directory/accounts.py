@@ -193,6 +193,15 @@ def set_organisations(session: Session, user: User, organisations: list[str]) ->
         session.add(OrganisationMember(user_id=user.id, organisation_id=organisation_id))
 
 
+def everyone(session: Session) -> tuple[list[User], dict[int, list[str]]]:
+    """Every account, by email, and the organisations each looks after."""
+    people = list(session.exec(select(User).order_by(User.email)))
+    organisations: dict[int, list[str]] = {}
+    for member in session.exec(select(OrganisationMember)):
+        organisations.setdefault(member.user_id, []).append(member.organisation_id)
+    return people, organisations
+
+
 def curators(session: Session) -> list[User]:
     """Every active curator (the people told of proposals and reports)."""
     return list(

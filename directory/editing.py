@@ -423,6 +423,10 @@ def verify(
     return row
 
 
+def audit_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
+    return list(session.exec(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit)))
+
+
 def audit(
     session: Session, actor: str, action: str, target: str | None = None, detail: str | None = None
 ) -> None:

@@ -112,6 +112,19 @@ def _row_or_404(db: Session, scheme_id: str) -> SchemeRow:
     return row
 
 
+def _refused(action, back: str, changed_meanwhile: str):
+    """Run `action()`; if it is refused, say why and go `back` (None if it went through)."""
+    try:
+        action()
+    except editing.EditConflict:
+        flash(changed_meanwhile, "error")
+        return redirect(back)
+    except editing.NotAllowed as error:
+        flash(str(error), "error")
+        return redirect(back)
+    return None
+
+
 def _after_change() -> None:
     """Bring this host's search index up to date now; other hosts follow on their next request."""
     directory().refresh_index()
@@ -312,7 +325,15 @@ def _edit(
             if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
         ],
         advanced=listing_form.advanced_summaries(form, vocabulary),
+        waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
+
+
+def _waiting(db: Session, scheme_id: str | None) -> list[tuple[PendingChange, User]]:
+    """Changes to this listing already waiting for a curator, with who proposed them."""
+    if scheme_id is None:
+        return []
+    return [(c, db.get(User, c.author_id)) for c in editing.pending_for(db, scheme_id)]
 
 
 def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
@@ -381,16 +402,18 @@ def verify(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = row.version
-    try:
+
+    def mark_verified():
         with directory().session() as write:
             editing.verify(write, scheme_id, current_user.email, version, dt.date.today())
-    except editing.EditConflict:
-        flash(
-            "The listing changed while you were looking at it. "
-            "Check it again, then mark it verified.",
-            "error",
-        )
-        return redirect(url_for("editor.dashboard"))
+
+    refused = _refused(
+        mark_verified,
+        url_for("editor.dashboard"),
+        "The listing changed while you were looking at it. Check it again, then mark it verified.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash("Marked as verified today.", "success")
     return redirect(url_for("public.scheme", scheme_id=scheme_id))
@@ -415,19 +438,18 @@ def restore(scheme_id: str, number: int):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = int(request.form.get("version") or row.version)
-    try:
+
+    def restore_it():
         with directory().session() as write:
             editing.restore(write, scheme_id, number, current_user.email, version)
-    except editing.EditConflict:
-        flash(
-            "The listing changed while you were looking at its history. "
-            "Look again before restoring.",
-            "error",
-        )
-        return redirect(url_for("editor.history", scheme_id=scheme_id))
-    except editing.NotAllowed as error:
-        flash(str(error), "error")
-        return redirect(url_for("editor.history", scheme_id=scheme_id))
+
+    refused = _refused(
+        restore_it,
+        url_for("editor.history", scheme_id=scheme_id),
+        "The listing changed while you were looking at its history. Look again before restoring.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash(f"Restored revision {number} as a new revision.", "success")
     return redirect(url_for("editor.history", scheme_id=scheme_id))
@@ -476,22 +498,22 @@ def change(change_id: int):
 def approve(change_id: int):
     curator_only()
     comment = (request.form.get("comment") or "").strip()[:2000] or None
-    try:
+
+    def approve_it():
         with directory().session() as write:
             change = _change_or_404(write, change_id)
             editing.approve(write, change, _me(write), comment)
             editor_mail.change_decided(write, change, _me(write))
-    except editing.EditConflict:
-        flash(
-            "The published listing changed since this was proposed, "
-            "so approving it would undo that "
-            "change. Reject it with a comment asking for the edit to be made again.",
-            "error",
-        )
-        return redirect(url_for("editor.change", change_id=change_id))
-    except editing.NotAllowed as error:
-        flash(str(error), "error")
-        return redirect(url_for("editor.change", change_id=change_id))
+
+    refused = _refused(
+        approve_it,
+        url_for("editor.change", change_id=change_id),
+        "The published listing changed since this was proposed, in the same fields, so "
+        "approving it would undo that change. Reject it with a comment asking for the edit "
+        "to be made again.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash("Approved and published.", "success")
     return redirect(url_for("editor.changes"))
@@ -506,12 +528,16 @@ def reject(change_id: int):
         if not comment:
             flash("Enter a comment saying why, so the hub lead can put it right.", "error")
             return redirect(url_for("editor.change", change_id=change_id))
-        try:
-            editing.reject(db, change, _me(db), comment)
-            editor_mail.change_decided(db, change, _me(db))
-        except editing.NotAllowed as error:
-            flash(str(error), "error")
-            return redirect(url_for("editor.change", change_id=change_id))
+        refused = _refused(
+            lambda: (
+                editing.reject(db, change, _me(db), comment),
+                editor_mail.change_decided(db, change, _me(db)),
+            ),
+            url_for("editor.change", change_id=change_id),
+            "",
+        )
+        if refused:
+            return refused
     flash("Rejected, with your comment.", "success")
     return redirect(url_for("editor.changes"))
 
@@ -522,10 +548,12 @@ def withdraw(change_id: int):
         change = _change_or_404(db, change_id)
         if change.author_id != current_user.id:
             abort(403)
-        try:
-            editing.withdraw(db, change, _me(db))
-        except editing.NotAllowed as error:
-            flash(str(error), "error")
+        refused = _refused(
+            lambda: editing.withdraw(db, change, _me(db)), url_for("editor.changes"), ""
+        )
+        if refused:
+            return refused
+    flash("Withdrawn: a curator will not see it now.", "success")
     return redirect(url_for("editor.changes"))
 
 

@@ -297,3 +297,14 @@ def test_the_review_queue_puts_unknown_status_first_then_old_sources():
     assert all(r == "not known whether it still runs" for r in reasons[:first_known])
     assert all(r.startswith(("newest source", "no source")) for r in reasons[first_known:])
     assert len(queue) == len(listings)  # in 2030 everything needs looking at
+
+
+def test_editing_a_listing_with_a_change_waiting_says_whose_and_links_to_it(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    page = curator.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True)
+    change = ids(editing_app).changes["csp"]
+    assert "csp-lead proposed a change to this listing on" in text_of(page)
+    assert f'href="/editor/changes/{change}"' in page
+    dashboard = text_of(curator.get("/editor/").get_data(as_text=True))
+    assert "proposed by csp-lead on" in dashboard
