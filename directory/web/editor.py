@@ -9,6 +9,7 @@ and anything else is "not found", so other organisations' drafts stay hidden.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -90,6 +91,32 @@ def kept_form_data() -> MultiDict | None:
 @bp.app_template_filter("field_label")
 def _field_label(path: str) -> str:
     return editing.field_label(path)
+
+
+def in_words(changes: list[editing.FieldChange]) -> list[editing.FieldChange]:
+    """Differences as people read them: a rule as its plain-English conditions, not JSON."""
+    return [
+        editing.FieldChange(c.field, _rule_words(c.before), _rule_words(c.after))
+        if c.field.endswith(".rule")
+        else c
+        for c in changes
+    ]
+
+
+def _rule_words(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        condition = listing_form.rule_summary(json.loads(text), directory().vocabulary)
+    except ValueError:
+        return text
+    return _sentence(condition) if condition else text
+
+
+def _sentence(condition) -> str:
+    if not condition.children:
+        return condition.text
+    return f"{condition.text} " + "; ".join(_sentence(c) for c in condition.children)
 
 
 def curator_only() -> None:
@@ -424,7 +451,7 @@ def history(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         entries = [
-            {"revision": revision, "changes": changes}
+            {"revision": revision, "changes": in_words(changes)}
             for revision, changes in editing.history(db, scheme_id)
         ]
         return render_template(
@@ -484,7 +511,7 @@ def change(change_id: int):
             "editor/change.html",
             change=change,
             author=author,
-            changes=editing.change_made(db, change),
+            changes=in_words(editing.change_made(db, change)),
             merges=overlaps is not None and not overlaps,
             stale=bool(overlaps),
             overlaps=overlaps or [],
