@@ -399,14 +399,16 @@ def restore(
     if revision is None or revision.document is None:
         raise NotAllowed("there is no listing to restore in that revision")
     record = cat.Scheme.model_validate(revision.document)
-    return publish(
+    row = publish(
         session,
         record,
         actor,
         expected_version,
         action="restore",
-        comment=f"restored revision {number}",
+        comment=f"Restored revision {number}",
     )
+    audit(session, actor, "restore", scheme_id, f"revision {number}")
+    return row
 
 
 def verify(

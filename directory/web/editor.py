@@ -216,7 +216,10 @@ def new_scheme():
 def _starter(provider: str | None, choices, template: str | None) -> dict:
     """Initial data for a new listing: the provider chosen, roles offered."""
     data = {
-        "provider": provider if provider in dict(choices) else choices[0][0],
+        # Only someone who looks after one organisation gets it chosen for them.
+        "provider": provider
+        if provider in dict(choices)
+        else (choices[0][0] if len(choices) == 1 else ""),
         "listing_type": "scheme",
         "applications_timing": "unknown",
         "regions_stated": "no",

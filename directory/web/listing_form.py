@@ -194,7 +194,14 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
         "listing_type": RadioField(
             "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
         ),
-        "provider": SelectField("Provider", choices=_choices(provider_choices), widget=GovSelect()),
+        "provider": SelectField(
+            "Provider",
+            choices=_choices(
+                ([("", "Choose the organisation")] if new and len(provider_choices) > 1 else [])
+                + provider_choices
+            ),
+            widget=GovSelect(),
+        ),
         "summary": TextAreaField(
             "Summary",
             description="What it is, in one or two sentences (300 characters at most)",

@@ -308,3 +308,31 @@ def test_editing_a_listing_with_a_change_waiting_says_whose_and_links_to_it(edit
     assert f'href="/editor/changes/{change}"' in page
     dashboard = text_of(curator.get("/editor/").get_data(as_text=True))
     assert "proposed by csp-lead on" in dashboard
+
+
+def test_a_curators_new_listing_does_not_default_to_the_first_organisation(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/new").get_data(as_text=True))
+    assert form.get("provider", "") == ""
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    assert main_form(hub.get("/editor/schemes/new").get_data(as_text=True))["provider"] == "csp"
+
+
+def test_every_change_to_the_catalogue_is_in_the_audit_log(editing_app):
+    from directory.models import AuditEntry
+
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/bda-mentoring/edit").get_data(as_text=True))
+    form["cost"], form["action"] = "Free", "save"
+    curator.post("/editor/schemes/bda-mentoring/edit", data=form)
+    curator.post("/editor/schemes/bda-mentoring/verify")
+    curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={})
+    with editing_app.extensions["directory"].session() as db:
+        actions = {
+            e.action
+            for e in db.exec(select(AuditEntry).where(AuditEntry.target == "bda-mentoring"))
+        }
+    assert {"publish", "verify", "restore"} <= actions

@@ -112,3 +112,15 @@ def test_review_due_mails_list_each_hub_leads_listings_to_check(mail_editing_app
     (csp,) = [m for m in mails if m.to == (CSP_LEAD,)]
     assert "not known whether it still runs" in csp.body
     assert "Check them:\nhttp://localhost/editor/" in csp.body
+
+
+def test_a_short_mismatched_password_is_told_both_problems(editing_app):
+    from tests.web.test_security import reset_token_for
+
+    client = editing_app.test_client()
+    url = f"/reset-password/{reset_token_for(editing_app, CSP_LEAD)}"
+    page = client.post(url, data={"password": "short", "confirm": "other"}).get_data(True)
+    text = text_of(page)
+    assert "Password must be 12 characters or more" in text and "Passwords must match" in text
+    for tag in re.findall(r"<input[^>]*type=\"password\"[^>]*>", page):
+        assert tag.count("autocomplete=") == 1, tag
