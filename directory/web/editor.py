@@ -152,6 +152,18 @@ def _refused(action, back: str, changed_meanwhile: str):
     return None
 
 
+def _confirm(question: str, explanation: str, button: str, hidden: dict):
+    """Ask before an action that publishes at once (the form posts back with confirm=yes)."""
+    return render_template(
+        "editor/confirm.html",
+        question=question,
+        explanation=explanation,
+        button=button,
+        hidden=hidden,
+        back=request.referrer or url_for("editor.dashboard"),
+    )
+
+
 def _after_change() -> None:
     """Bring this host's search index up to date now; other hosts follow on their next request."""
     directory().refresh_index()
@@ -432,6 +444,14 @@ def verify(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = row.version
+        if request.form.get("confirm") != "yes":
+            return _confirm(
+                f"Mark {row.name} as verified today?",
+                "Only if you have just checked every fact on it against the provider’s own "
+                "pages. Its “last verified” date becomes today.",
+                "Yes, mark it verified today",
+                {"version": version},
+            )
 
     def mark_verified():
         with directory().session() as write:
@@ -468,6 +488,14 @@ def restore(scheme_id: str, number: int):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = int(request.form.get("version") or row.version)
+        if request.form.get("confirm") != "yes":
+            return _confirm(
+                f"Restore revision {number} of {row.name}?",
+                "It is published at once as a new revision, replacing what the public sees "
+                "now. Nothing is lost: the current version stays in the history.",
+                f"Yes, restore revision {number}",
+                {"version": version},
+            )
 
     def restore_it():
         with directory().session() as write:

@@ -251,7 +251,10 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
     assert "Revision 3: edit" in history and "By cara@example.org" in history
     with editing_app.extensions["directory"].session() as db:
         version = db.get(SchemeRow, "io-mentoring").version
-    curator.post("/editor/schemes/io-mentoring/revisions/2/restore", data={"version": version})
+    curator.post(
+        "/editor/schemes/io-mentoring/revisions/2/restore",
+        data={"version": version, "confirm": "yes"},
+    )
     with editing_app.extensions["directory"].session() as db:
         assert db.get(SchemeRow, "io-mentoring").document["cost"] == "Free"
         numbers = db.exec(
@@ -264,7 +267,7 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
 
 def test_mark_as_verified_today(editing_app):
     hub = signed_in(editing_app, "hugh@example.org")
-    hub.post("/editor/schemes/csp-mentoring/verify")
+    hub.post("/editor/schemes/csp-mentoring/verify", data={"confirm": "yes"})
     page = text_of(editing_app.test_client().get("/schemes/csp-mentoring").get_data(as_text=True))
     assert f"Last verified {dt.date.today().day} {dt.date.today():%B %Y}" in page
     assert "Not yet verified: no one has checked" not in page

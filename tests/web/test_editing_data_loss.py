@@ -100,7 +100,8 @@ def test_verifying_a_listing_leaves_a_waiting_edit_approvable(editing_app):
     found = ids(editing_app)
     curator = editing_app.test_client()
     sign_in(curator, CURATOR)
-    assert curator.post("/editor/schemes/csp-mentoring/verify").status_code == 302
+    verified = curator.post("/editor/schemes/csp-mentoring/verify", data={"confirm": "yes"})
+    assert verified.status_code == 302
     verified = published_document(editing_app, "csp-mentoring")["last_verified"]
     change_url = f"/editor/changes/{found.changes['csp']}"
     assert "cannot be approved" not in text_of(curator.get(change_url).get_data(as_text=True))
@@ -328,8 +329,10 @@ def test_every_change_to_the_catalogue_is_in_the_audit_log(editing_app):
     form = main_form(curator.get("/editor/schemes/bda-mentoring/edit").get_data(as_text=True))
     form["cost"], form["action"] = "Free", "save"
     curator.post("/editor/schemes/bda-mentoring/edit", data=form)
-    curator.post("/editor/schemes/bda-mentoring/verify")
-    curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={})
+    curator.post("/editor/schemes/bda-mentoring/verify", data={"confirm": "yes"})
+    asked = curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={})
+    assert "Restore revision 1 of" in text_of(asked.get_data(as_text=True))  # asks first
+    curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={"confirm": "yes"})
     with editing_app.extensions["directory"].session() as db:
         actions = {
             e.action
