@@ -437,13 +437,47 @@ _FIELD_NAMES = {
 }
 
 
+# What to ask for when a field is empty, GOV.UK style: "Enter {noun}".
+_NOUNS = {
+    "name": "the listing’s name",
+    "summary": "a summary",
+    "description": "a description",
+    "reference": "where the source says it (a web address or document)",
+    "title": "the source’s title",
+    "evidence": "what the source says",
+}
+EXAMPLE_URL = "https://www.csp.org.uk/mentoring"
+
+
+def govuk_message(field, message: str) -> str:
+    """A checker's message ("should not be empty") as GOV.UK words naming the field."""
+    name = field.short_name if field is not None else ""
+    if message == "should not be empty":
+        return f"Enter {_NOUNS.get(name, (field.label.text.lower() if field else 'a value'))}"
+    if message.startswith("should be a web address"):
+        return f"Enter a web address starting with https://, like {EXAMPLE_URL}"
+    if message.startswith("should be a slug"):
+        if name == "provider":
+            return "Select the organisation that runs it"
+        return (
+            "Enter a short name for the web address using only lower-case letters, "
+            "numbers and hyphens, like csp-peer-mentoring"
+        )
+    if message.startswith("should be ") and field is not None:
+        return f"{field.label.text} must be {message.removeprefix('should be ')}"
+    return message
+
+
 def attach_problems(form, problems: list[tuple[str, str]]) -> None:
-    """Show each validation problem beside its field (or at the top if it has none)."""
+    """Show each validation problem beside its field (or at the top if it has none),
+    in GOV.UK words, once each."""
     for path, message in problems:
         field = _field_for(form, path)
+        message = govuk_message(field, message)
         if field is None:
-            form.form_errors.append(f"{path}: {message}" if path else message)
-        else:
+            if message not in form.form_errors:
+                form.form_errors.append(message)
+        elif message not in field.errors:
             field.errors = [*list(field.errors), message]
 
 

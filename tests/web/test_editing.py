@@ -225,9 +225,9 @@ def test_the_same_validation_as_directory_check_with_messages_beside_the_fields(
     html = response.get_data(as_text=True)
     assert "<title>Error: " in html
     text = text_of(html)
-    assert "should be 300 characters or fewer" in text
-    assert "should be a web address starting with https://, not 'not a web address'" in text
-    assert "should be a web address starting with https://, not 'ftp://example.org'" in text
+    assert "Summary must be 300 characters or fewer" in text
+    link = "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring"
+    assert text.count(link) == 4  # the scheme's and the source's, each in summary and field
     assert (
         published_name(editing_app, "csp-mentoring")
         == "Chartered Society of Physiotherapy mentoring scheme"

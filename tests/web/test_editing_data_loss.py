@@ -339,3 +339,19 @@ def test_every_change_to_the_catalogue_is_in_the_audit_log(editing_app):
             for e in db.exec(select(AuditEntry).where(AuditEntry.target == "bda-mentoring"))
         }
     assert {"publish", "verify", "restore"} <= actions
+
+
+def test_form_errors_name_the_field_in_govuk_words(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/new").get_data(as_text=True))
+    form["scheme_id"], form["url"], form["action"] = "Bad Id", "not a web address", "preview"
+    page = text_of(curator.post("/editor/schemes/new", data=form).get_data(as_text=True))
+    summary = page.split("There is a problem")[1]
+    assert "Enter the listing’s name" in summary
+    assert "Select the organisation that runs it" in summary
+    assert "Enter a summary" in summary
+    assert "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring" in (
+        summary
+    )
+    assert "slug" not in page and "should not be empty" not in page
