@@ -308,6 +308,34 @@ def set_organisations(session: Session, user: User, organisations: list[str]) ->
         session.add(OrganisationMember(user_id=user.id, organisation_id=organisation_id))
 
 
+def everyone(session: Session) -> tuple[list[User], dict[int, list[str]]]:
+    """Every account, by email, and the organisations each looks after."""
+    people = list(session.exec(select(User).order_by(User.email)))
+    organisations: dict[int, list[str]] = {}
+    for member in session.exec(select(OrganisationMember)):
+        organisations.setdefault(member.user_id, []).append(member.organisation_id)
+    return people, organisations
+
+
+def curators(session: Session) -> list[User]:
+    """Every active curator (the people told of proposals and reports)."""
+    return list(
+        session.exec(select(User).where(User.role == CURATOR, User.active).order_by(User.id))
+    )
+
+
+def members_of(session: Session, organisation_id: str) -> list[User]:
+    """The active hub leads who look after an organisation's listings."""
+    return list(
+        session.exec(
+            select(User)
+            .join(OrganisationMember, OrganisationMember.user_id == User.id)
+            .where(OrganisationMember.organisation_id == organisation_id, User.active)
+            .order_by(User.id)
+        )
+    )
+
+
 def set_role(session: Session, user: User, role: str, actor: str) -> None:
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 from sqlmodel import select
 
-from directory import accounts, db, editing, hsds, migrations, rules, store
+from directory import accounts, db, editing, hsds, mail, migrations, rules, store
 from directory import catalogue as cat
 from directory import vocabulary as vocab
 from directory.config import ConfigError, Settings, secret_key
@@ -472,6 +473,25 @@ def users_list() -> None:
             state = "active" if user.active else "disabled"
             click.echo(f"{user.email}\t{user.role}\t{state}\t{','.join(orgs)}")
     service.close()
+
+
+@users.command("mail-review-due")
+def users_mail_review_due() -> None:
+    """Mail each hub lead the listings they look after that need checking (run it weekly)."""
+    settings = _settings()
+    mailer = mail.Mailer(settings.mail_settings())
+    if not mailer.sends:
+        raise click.ClickException("mail is switched off (MAIL_BACKEND=none): nothing sent")
+    service = _service(settings)
+    try:
+        with service.session() as session:
+            mails = editing.review_due_mails(
+                session, dt.date.today(), f"{settings.base_url}/editor/"
+            )
+    finally:
+        service.close()
+    sent = sum(mailer.send(m) for m in mails)
+    click.echo(f"sent {sent} of {len(mails)} review-due mail(s)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from directory.mail import BACKENDS as MAIL_BACKENDS
+from directory.mail import MailSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 ENVIRONMENTS = ("development", "production")
@@ -28,6 +31,15 @@ class Settings:
     log_level: str = "INFO"
     trusted_proxies: int = 0  # proxies in front that add X-Forwarded-For
     base_url: str = "http://127.0.0.1:5000"  # the site's address, for links the CLI prints
+    # Mail (directory/mail.py): MAIL_BACKEND is smtp, file, console or none.
+    mail_backend: str = "console"
+    mail_from: str = "AHP Mentoring Directory <noreply@localhost>"
+    mail_dir: Path | None = None  # MAIL_DIR, for the file backend; default instance/mail
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -38,6 +50,18 @@ class Settings:
     @property
     def vocabulary_file(self) -> Path:
         return self.data_dir / "vocabulary.yaml"
+
+    def mail_settings(self) -> MailSettings:
+        return MailSettings(
+            backend=self.mail_backend,
+            sender=self.mail_from,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            smtp_username=self.smtp_username,
+            smtp_password=self.smtp_password,
+            smtp_starttls=self.smtp_starttls,
+            folder=self.mail_dir or self.instance_path / "mail",
+        )
 
     def problems(self) -> list[str]:
         """Every setting that is wrong, each with what to do about it."""
@@ -73,6 +97,14 @@ class Settings:
             )
         if not self.base_url.startswith(("http://", "https://")):
             found.append(f"BASE_URL must start with http:// or https:// (got {self.base_url!r})")
+        if self.mail_backend not in MAIL_BACKENDS:
+            found.append(
+                f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {self.mail_backend!r}"
+            )
+        if self.mail_backend == "smtp" and not self.smtp_host:
+            found.append("MAIL_BACKEND is smtp but SMTP_HOST is not set")
+        if self.smtp_port <= 0:
+            found.append(f"SMTP_PORT must be a port number (got {self.extra.get('SMTP_PORT')!r})")
         if self.instance_path.exists() and not os.access(self.instance_path, os.W_OK):
             found.append(f"INSTANCE_PATH {self.instance_path} is not writable")
         if not self.vocabulary_file.exists():
@@ -104,8 +136,26 @@ class Settings:
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             trusted_proxies=_whole_number(environ.get("TRUSTED_PROXIES") or "0"),
             base_url=(environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            extra={k: environ[k] for k in ("TRUSTED_PROXIES",) if k in environ},
+            **_mail_settings(environ),
+            extra={k: environ[k] for k in ("TRUSTED_PROXIES", "SMTP_PORT") if k in environ},
         )
+
+
+def _mail_settings(environ: Mapping[str, str]) -> dict:
+    """Production sends by SMTP when SMTP_HOST is set, and sends nothing otherwise;
+    development writes mail to the log unless told otherwise."""
+    production = environ.get("DIRECTORY_ENV", "development") == "production"
+    default_backend = "smtp" if environ.get("SMTP_HOST") else ("none" if production else "console")
+    return {
+        "mail_backend": environ.get("MAIL_BACKEND") or default_backend,
+        "mail_from": environ.get("MAIL_FROM") or Settings.mail_from,
+        "mail_dir": Path(environ["MAIL_DIR"]).resolve() if environ.get("MAIL_DIR") else None,
+        "smtp_host": environ.get("SMTP_HOST") or None,
+        "smtp_port": _whole_number(environ.get("SMTP_PORT") or "587"),
+        "smtp_username": environ.get("SMTP_USERNAME") or None,
+        "smtp_password": environ.get("SMTP_PASSWORD") or None,
+        "smtp_starttls": environ.get("SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
+    }
 
 
 def _whole_number(text: str) -> int:

@@ -139,6 +139,20 @@ def review_queue(listings: list[cat.Scheme], today: dt.date) -> list[tuple[cat.S
     return [(scheme, reason) for _, scheme, reason in queue]
 
 
+def review_due_mails(session: Session, today: dt.date, link: str) -> list:
+    """One mail per active hub lead with listings to check (see `review_queue`)."""
+    from directory import mail
+
+    mails = []
+    for user in session.exec(select(User).where(User.role == HUB_LEAD, User.active)):
+        queue = review_queue(listings_of(session, organisations_of(session, user)), today)
+        if queue:
+            mails.append(
+                mail.review_due(user.email, [(s.name, reason) for s, reason in queue], link)
+            )
+    return mails
+
+
 def pending_changes(
     session: Session, organisations: set[str], only_pending: bool = True, limit: int = 200
 ) -> list[PendingChange]:
@@ -385,14 +399,16 @@ def restore(
     if revision is None or revision.document is None:
         raise NotAllowed("there is no listing to restore in that revision")
     record = cat.Scheme.model_validate(revision.document)
-    return publish(
+    row = publish(
         session,
         record,
         actor,
         expected_version,
         action="restore",
-        comment=f"restored revision {number}",
+        comment=f"Restored revision {number}",
     )
+    audit(session, actor, "restore", scheme_id, f"revision {number}")
+    return row
 
 
 def verify(
@@ -407,6 +423,10 @@ def verify(
     row = publish(session, record, actor, expected_version, action="verify")
     audit(session, actor, "verify", scheme_id, f"last verified {today.isoformat()}")
     return row
+
+
+def audit_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
+    return list(session.exec(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit)))
 
 
 def audit(

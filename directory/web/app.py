@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         TRUSTED_PROXIES=settings.trusted_proxies,  # X-Forwarded-For hops
         # Strict-Transport-Security on HTTPS responses, in seconds; 0 sends none.
         HSTS_MAX_AGE=_whole_number(os.environ.get("HSTS_MAX_AGE") or str(HSTS_ONE_YEAR)),
+        MAIL_SETTINGS=settings.mail_settings(),  # directory.mail.MailSettings; tests pass theirs
     )
     if test_config:
         app.config.update(test_config)

@@ -20,6 +20,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from directory import accounts
 from directory.editing import audit
 from directory.models import User
+from directory.web import editor_mail
 from directory.web.forms import ForgotPasswordForm, NewPasswordForm, SignInForm
 from directory.web.helpers import directory
 
@@ -145,17 +146,18 @@ def forgot_password():
         sent = True
         with directory().session() as db:
             user = accounts.find(db, form.email.data)
-            if (
-                user is not None
-                and user.active
-                and current_app.config["ENVIRONMENT"] != "production"
-            ):
-                token = accounts.reset_token(current_app.config["SECRET_KEY"], user)
-                link = url_for("auth.reset_password", token=token, _external=True)
-                current_app.logger.warning(
-                    "Password reset link for %s (development only): %s", user.email, link
-                )
-    return render_template("auth/forgot_password.html", form=form, sent=sent)
+            if user is not None and user.active:
+                if editor_mail.mail_sends():
+                    editor_mail.password_reset(user)
+                elif current_app.config["ENVIRONMENT"] != "production":
+                    token = accounts.reset_token(current_app.config["SECRET_KEY"], user)
+                    link = url_for("auth.reset_password", token=token, _external=True)
+                    current_app.logger.warning(
+                        "Password reset link for %s (development only): %s", user.email, link
+                    )
+    return render_template(
+        "auth/forgot_password.html", form=form, sent=sent, mails=editor_mail.mail_sends()
+    )
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])

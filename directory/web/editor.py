@@ -9,6 +9,7 @@ and anything else is "not found", so other organisations' drafts stay hidden.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from directory import catalogue as cat
 from directory import editing
 from directory.models import PendingChange, ProblemReport, SchemeRow, User
-from directory.web import listing_form, representations
+from directory.web import editor_mail, listing_form, representations
 from directory.web.helpers import directory, snapshot, today
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -66,7 +67,7 @@ def _keep_for_after_sign_in():
 @bp.get("/still-here")
 def still_here():
     """Signed in for another 30 minutes (each request renews the session)."""
-    return "", 204
+    return {"ok": True, "signed_in": True}
 
 
 @bp.app_context_processor
@@ -92,6 +93,32 @@ def _field_label(path: str) -> str:
     return editing.field_label(path)
 
 
+def in_words(changes: list[editing.FieldChange]) -> list[editing.FieldChange]:
+    """Differences as people read them: a rule as its plain-English conditions, not JSON."""
+    return [
+        editing.FieldChange(c.field, _rule_words(c.before), _rule_words(c.after))
+        if c.field.endswith(".rule")
+        else c
+        for c in changes
+    ]
+
+
+def _rule_words(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        condition = listing_form.rule_summary(json.loads(text), directory().vocabulary)
+    except ValueError:
+        return text
+    return _sentence(condition) if condition else text
+
+
+def _sentence(condition) -> str:
+    if not condition.children:
+        return condition.text
+    return f"{condition.text} " + "; ".join(_sentence(c) for c in condition.children)
+
+
 def curator_only() -> None:
     if not current_user.is_curator:
         abort(403)
@@ -110,6 +137,31 @@ def _row_or_404(db: Session, scheme_id: str) -> SchemeRow:
     if row is None or not _allowed(db, row.provider_id):
         abort(404)
     return row
+
+
+def _refused(action, back: str, changed_meanwhile: str):
+    """Run `action()`; if it is refused, say why and go `back` (None if it went through)."""
+    try:
+        action()
+    except editing.EditConflict:
+        flash(changed_meanwhile, "error")
+        return redirect(back)
+    except editing.NotAllowed as error:
+        flash(str(error), "error")
+        return redirect(back)
+    return None
+
+
+def _confirm(question: str, explanation: str, button: str, hidden: dict):
+    """Ask before an action that publishes at once (the form posts back with confirm=yes)."""
+    return render_template(
+        "editor/confirm.html",
+        question=question,
+        explanation=explanation,
+        button=button,
+        hidden=hidden,
+        back=request.referrer or url_for("editor.dashboard"),
+    )
 
 
 def _after_change() -> None:
@@ -176,7 +228,10 @@ def new_scheme():
 def _starter(provider: str | None, choices, template: str | None) -> dict:
     """Initial data for a new listing: the provider chosen, roles offered."""
     data = {
-        "provider": provider if provider in dict(choices) else choices[0][0],
+        # Only someone who looks after one organisation gets it chosen for them.
+        "provider": provider
+        if provider in dict(choices)
+        else (choices[0][0] if len(choices) == 1 else ""),
         "listing_type": "scheme",
         "applications_timing": "unknown",
         "regions_stated": "no",
@@ -280,7 +335,7 @@ def _edit(
             )
         else:
             expected = int(form.version.data) if form.version.data else None
-            accepted = form.accepted_version.data
+            accepted = form.accepted_version.data or ""
             if expected is not None:
                 record = _only_what_was_changed(db, form, record, expected)
             try:
@@ -312,7 +367,15 @@ def _edit(
             if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
         ],
         advanced=listing_form.advanced_summaries(form, vocabulary),
+        waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
+
+
+def _waiting(db: Session, scheme_id: str | None) -> list[tuple[PendingChange, User]]:
+    """Changes to this listing already waiting for a curator, with who proposed them."""
+    if scheme_id is None:
+        return []
+    return [(c, db.get(User, c.author_id)) for c in editing.pending_for(db, scheme_id)]
 
 
 def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
@@ -348,8 +411,11 @@ def _save(
         flash(f"Published: {record.name}.", "success")
         return redirect(url_for("public.scheme", scheme_id=record.id))
     change = editing.propose(db, record, me, expected, accepted, note)
+    editor_mail.proposal_waiting(db, change, me)
+    told = " They have been sent an email." if editor_mail.mail_sends() else ""
     flash(
-        "Sent to a curator for review. The public sees the current version until it is approved.",
+        f"Sent to a curator for review.{told} "
+        "The public sees the current version until it is approved.",
         "success",
     )
     return redirect(url_for("editor.change", change_id=change.id))
@@ -378,16 +444,26 @@ def verify(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = row.version
-    try:
+        if request.form.get("confirm") != "yes":
+            return _confirm(
+                f"Mark {row.name} as verified today?",
+                "Only if you have just checked every fact on it against the provider’s own "
+                "pages. Its “last verified” date becomes today.",
+                "Yes, mark it verified today",
+                {"version": version},
+            )
+
+    def mark_verified():
         with directory().session() as write:
             editing.verify(write, scheme_id, current_user.email, version, dt.date.today())
-    except editing.EditConflict:
-        flash(
-            "The listing changed while you were looking at it. "
-            "Check it again, then mark it verified.",
-            "error",
-        )
-        return redirect(url_for("editor.dashboard"))
+
+    refused = _refused(
+        mark_verified,
+        url_for("editor.dashboard"),
+        "The listing changed while you were looking at it. Check it again, then mark it verified.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash("Marked as verified today.", "success")
     return redirect(url_for("public.scheme", scheme_id=scheme_id))
@@ -398,7 +474,7 @@ def history(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         entries = [
-            {"revision": revision, "changes": changes}
+            {"revision": revision, "changes": in_words(changes)}
             for revision, changes in editing.history(db, scheme_id)
         ]
         return render_template(
@@ -412,19 +488,26 @@ def restore(scheme_id: str, number: int):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
         version = int(request.form.get("version") or row.version)
-    try:
+        if request.form.get("confirm") != "yes":
+            return _confirm(
+                f"Restore revision {number} of {row.name}?",
+                "It is published at once as a new revision, replacing what the public sees "
+                "now. Nothing is lost: the current version stays in the history.",
+                f"Yes, restore revision {number}",
+                {"version": version},
+            )
+
+    def restore_it():
         with directory().session() as write:
             editing.restore(write, scheme_id, number, current_user.email, version)
-    except editing.EditConflict:
-        flash(
-            "The listing changed while you were looking at its history. "
-            "Look again before restoring.",
-            "error",
-        )
-        return redirect(url_for("editor.history", scheme_id=scheme_id))
-    except editing.NotAllowed as error:
-        flash(str(error), "error")
-        return redirect(url_for("editor.history", scheme_id=scheme_id))
+
+    refused = _refused(
+        restore_it,
+        url_for("editor.history", scheme_id=scheme_id),
+        "The listing changed while you were looking at its history. Look again before restoring.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash(f"Restored revision {number} as a new revision.", "success")
     return redirect(url_for("editor.history", scheme_id=scheme_id))
@@ -459,7 +542,7 @@ def change(change_id: int):
             "editor/change.html",
             change=change,
             author=author,
-            changes=editing.change_made(db, change),
+            changes=in_words(editing.change_made(db, change)),
             merges=overlaps is not None and not overlaps,
             stale=bool(overlaps),
             overlaps=overlaps or [],
@@ -473,21 +556,22 @@ def change(change_id: int):
 def approve(change_id: int):
     curator_only()
     comment = (request.form.get("comment") or "").strip()[:2000] or None
-    try:
+
+    def approve_it():
         with directory().session() as write:
             change = _change_or_404(write, change_id)
             editing.approve(write, change, _me(write), comment)
-    except editing.EditConflict:
-        flash(
-            "The published listing changed since this was proposed, "
-            "so approving it would undo that "
-            "change. Reject it with a comment asking for the edit to be made again.",
-            "error",
-        )
-        return redirect(url_for("editor.change", change_id=change_id))
-    except editing.NotAllowed as error:
-        flash(str(error), "error")
-        return redirect(url_for("editor.change", change_id=change_id))
+            editor_mail.change_decided(write, change, _me(write))
+
+    refused = _refused(
+        approve_it,
+        url_for("editor.change", change_id=change_id),
+        "The published listing changed since this was proposed, in the same fields, so "
+        "approving it would undo that change. Reject it with a comment asking for the edit "
+        "to be made again.",
+    )
+    if refused:
+        return refused
     _after_change()
     flash("Approved and published.", "success")
     return redirect(url_for("editor.changes"))
@@ -502,11 +586,16 @@ def reject(change_id: int):
         if not comment:
             flash("Enter a comment saying why, so the hub lead can put it right.", "error")
             return redirect(url_for("editor.change", change_id=change_id))
-        try:
-            editing.reject(db, change, _me(db), comment)
-        except editing.NotAllowed as error:
-            flash(str(error), "error")
-            return redirect(url_for("editor.change", change_id=change_id))
+        refused = _refused(
+            lambda: (
+                editing.reject(db, change, _me(db), comment),
+                editor_mail.change_decided(db, change, _me(db)),
+            ),
+            url_for("editor.change", change_id=change_id),
+            "",
+        )
+        if refused:
+            return refused
     flash("Rejected, with your comment.", "success")
     return redirect(url_for("editor.changes"))
 
@@ -517,10 +606,12 @@ def withdraw(change_id: int):
         change = _change_or_404(db, change_id)
         if change.author_id != current_user.id:
             abort(403)
-        try:
-            editing.withdraw(db, change, _me(db))
-        except editing.NotAllowed as error:
-            flash(str(error), "error")
+        refused = _refused(
+            lambda: editing.withdraw(db, change, _me(db)), url_for("editor.changes"), ""
+        )
+        if refused:
+            return refused
+    flash("Withdrawn: a curator will not see it now.", "success")
     return redirect(url_for("editor.changes"))
 
 

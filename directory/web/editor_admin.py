@@ -7,11 +7,10 @@ import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import select
 
 from directory import accounts, editing, store, validation
 from directory import catalogue as cat
-from directory.models import AuditEntry, OrganisationMember, OrganisationRow, User
+from directory.models import OrganisationRow, User
 from directory.web.editor import bp, curator_only, kept_form_data
 from directory.web.forms import InviteForm, OrganisationForm
 from directory.web.helpers import directory, snapshot
@@ -32,11 +31,7 @@ def _reset_link(user: User) -> str:
 @bp.get("/users")
 def users():
     with directory().session() as db:
-        people = db.exec(select(User).order_by(User.email)).all()
-        memberships = db.exec(select(OrganisationMember)).all()
-        orgs: dict[int, list[str]] = {}
-        for m in memberships:
-            orgs.setdefault(m.user_id, []).append(m.organisation_id)
+        people, orgs = accounts.everyone(db)
         return render_template("editor/users.html", people=people, orgs=orgs, roles=editing.ROLES)
 
 
@@ -282,7 +277,7 @@ def _parse_programmes(text: str, existing) -> tuple[list[dict], list[tuple[str, 
 @bp.get("/audit")
 def audit_log():
     with directory().session() as db:
-        entries = db.exec(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(500)).all()
+        entries = editing.audit_entries(db, limit=500)
         return render_template("editor/audit.html", entries=entries)
 
 

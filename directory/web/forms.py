@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from directory.accounts import check_password_strength
 from directory.rules import NONE_OF_THESE, NOT_SURE
 from directory.vocabulary import Question, Vocabulary
 
@@ -109,8 +110,7 @@ class SignInForm(StripWhitespaceForm):
     password = PasswordField(
         "Password",
         validators=[required("your password")],
-        widget=GovPasswordInput(),
-        render_kw={"autocomplete": "current-password"},
+        widget=GovPasswordInput(),  # autocomplete: the template's params (the macro sets one)
     )
 
 
@@ -130,8 +130,14 @@ class NewPasswordForm(FlaskForm):
         widget=GovPasswordInput(),
         description="At least 12 characters. A few unrelated words make a strong password "
         "that is easy to remember.",
-        render_kw={"autocomplete": "new-password"},
     )
+
+    def validate_password(self, field):
+        """Said beside the password even when the two passwords also differ."""
+        problem = check_password_strength(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
     confirm = PasswordField(
         "Confirm new password",
         validators=[
@@ -139,7 +145,6 @@ class NewPasswordForm(FlaskForm):
             EqualTo("password", message="Passwords must match"),
         ],
         widget=GovPasswordInput(),
-        render_kw={"autocomplete": "new-password"},
     )
 
 

@@ -92,7 +92,11 @@ class DayMonthYearField(DateField):
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
 
     def process_formdata(self, valuelist):
-        if valuelist and len(valuelist) != 3:
+        if not valuelist:  # a form without these boxes: three empty ones to draw
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
             self.data = None
             raise ValueError("Enter the date as a day, a month and a year")
@@ -190,7 +194,14 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
         "listing_type": RadioField(
             "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
         ),
-        "provider": SelectField("Provider", choices=_choices(provider_choices), widget=GovSelect()),
+        "provider": SelectField(
+            "Provider",
+            choices=_choices(
+                ([("", "Choose the organisation")] if new and len(provider_choices) > 1 else [])
+                + provider_choices
+            ),
+            widget=GovSelect(),
+        ),
         "summary": TextAreaField(
             "Summary",
             description="What it is, in one or two sentences (300 characters at most)",
@@ -426,13 +437,47 @@ _FIELD_NAMES = {
 }
 
 
+# What to ask for when a field is empty, GOV.UK style: "Enter {noun}".
+_NOUNS = {
+    "name": "the listing’s name",
+    "summary": "a summary",
+    "description": "a description",
+    "reference": "where the source says it (a web address or document)",
+    "title": "the source’s title",
+    "evidence": "what the source says",
+}
+EXAMPLE_URL = "https://www.csp.org.uk/mentoring"
+
+
+def govuk_message(field, message: str) -> str:
+    """A checker's message ("should not be empty") as GOV.UK words naming the field."""
+    name = field.short_name if field is not None else ""
+    if message == "should not be empty":
+        return f"Enter {_NOUNS.get(name, (field.label.text.lower() if field else 'a value'))}"
+    if message.startswith("should be a web address"):
+        return f"Enter a web address starting with https://, like {EXAMPLE_URL}"
+    if message.startswith("should be a slug"):
+        if name == "provider":
+            return "Select the organisation that runs it"
+        return (
+            "Enter a short name for the web address using only lower-case letters, "
+            "numbers and hyphens, like csp-peer-mentoring"
+        )
+    if message.startswith("should be ") and field is not None:
+        return f"{field.label.text} must be {message.removeprefix('should be ')}"
+    return message
+
+
 def attach_problems(form, problems: list[tuple[str, str]]) -> None:
-    """Show each validation problem beside its field (or at the top if it has none)."""
+    """Show each validation problem beside its field (or at the top if it has none),
+    in GOV.UK words, once each."""
     for path, message in problems:
         field = _field_for(form, path)
+        message = govuk_message(field, message)
         if field is None:
-            form.form_errors.append(f"{path}: {message}" if path else message)
-        else:
+            if message not in form.form_errors:
+                form.form_errors.append(message)
+        elif message not in field.errors:
             field.errors = [*list(field.errors), message]
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from directory import accounts, facets, search
 from directory.catalogue import Catalogue
 from directory.models import ProblemReport, SchemeRow
-from directory.web import helpers, representations
+from directory.web import editor_mail, helpers, representations
 from directory.web.forms import ReportProblemForm
 from directory.web.helpers import SearchState, directory, scheme_or_404, snapshot
 
@@ -201,14 +201,14 @@ def report_problem(scheme_id: str):
                 ]
             else:
                 accounts.record_attempt(db, key)
-                db.add(
-                    ProblemReport(
-                        scheme_id=scheme.id,
-                        organisation_id=scheme.provider,
-                        category=form.category.data,
-                        message=form.message.data,
-                    )
+                report = ProblemReport(
+                    scheme_id=scheme.id,
+                    organisation_id=scheme.provider,
+                    category=form.category.data,
+                    message=form.message.data,
                 )
+                db.add(report)
+                editor_mail.problem_reported(db, report, scheme.name)
                 return render_template("public/report_sent.html", scheme=scheme)
     return render_template("public/report.html", scheme=scheme, form=form)
 

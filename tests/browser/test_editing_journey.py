@@ -7,7 +7,10 @@ tests never see these edits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import socket
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,7 +18,8 @@ from playwright.sync_api import Page, expect
 from directory import accounts, editing
 from directory.models import ProblemReport
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.support import WIDTHS
+from tests.browser.support import PASSWORD, WIDTHS
+from tests.web.editing_fixtures import Inbox, smtp_settings
 
 HUB_LEAD, CURATOR, OTHER_CURATOR = "hugh@example.org", "cara@example.org", "cody@example.org"
 CSP = "Chartered Society of Physiotherapy mentoring scheme"
@@ -71,13 +75,13 @@ def test_a_hub_leads_edit_is_reviewed_approved_and_published(editor_page):
     waiting.click()
     expect(curator).to_have_url(change_url)
     expect(curator.get_by_text("Proposed by Hugh (hugh@example.org)")).to_be_visible()
-    differences = curator.get_by_role("table", name="Compared with the published listing")
-    name_row = differences.get_by_role("row", name=re.compile(r"^name "))
+    differences = curator.get_by_role("table", name="What this change changes")
+    name_row = differences.get_by_role("row", name=re.compile(r"^Name "))
     expect(name_row.locator("del")).to_have_text(CSP)
     expect(name_row.locator("ins")).to_have_text(RENAMED)
-    rule_row = differences.get_by_role("row", name=re.compile(r"^eligibility\.mentee\.rule "))
+    rule_row = differences.get_by_role("row", name=re.compile(r"^Who can be a mentee "))
     expect(rule_row.locator("del")).not_to_contain_text("qualified")
-    expect(rule_row.locator("ins")).to_contain_text('{"stage": "qualified"}')
+    expect(rule_row.locator("ins")).to_contain_text("you are qualified")
     expect(differences.locator("tbody tr")).to_have_count(2)  # nothing else changed
     expect(curator.get_by_text("You are qualified").first).to_be_visible()
 
@@ -106,39 +110,46 @@ def test_a_hub_leads_edit_is_reviewed_approved_and_published(editor_page):
     expect(public.get_by_text("You are qualified").first).to_be_visible()
 
 
-def test_the_second_of_two_curators_to_save_sees_what_changed_and_keeps_their_input(
-    editor_page,
-):
+def test_two_curators_editing_different_fields_both_keep_their_change(editor_page):
     first, second = editor_page(CURATOR), editor_page(OTHER_CURATOR)
     for page in (first, second):
         page.goto("/editor/schemes/bda-mentoring/edit")
         expect(page.get_by_role("button", name="Publish")).to_be_visible()
-
     first.get_by_role("textbox", name="Cost", exact=True).fill("Free for BDA members")
     send(first, "Publish")
     expect(first).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
-    expect(first.locator("main")).to_contain_text("Free for BDA members")
+
+    second.get_by_role("textbox", name="How long it lasts", exact=True).fill("A year")
+    assert send(second, "Publish") == 302  # merged: they changed different fields
+    expect(second).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
+    expect(second.locator("main")).to_contain_text("A year")
+    expect(second.locator("main")).to_contain_text("Free for BDA members")
+
+
+def test_the_second_of_two_curators_to_change_one_field_sees_both_and_chooses(editor_page):
+    first, second = editor_page(CURATOR), editor_page(OTHER_CURATOR)
+    for page in (first, second):
+        page.goto("/editor/schemes/bda-mentoring/edit")
+    first.get_by_role("textbox", name="How long it lasts", exact=True).fill("Six months")
+    send(first, "Publish")
+    expect(first).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
 
     duration = second.get_by_role("textbox", name="How long it lasts", exact=True)
-    duration.fill("A year")
+    duration.fill("Two years")
     assert send(second, "Publish") == 409
-    expect(second).to_have_url(re.compile(r"/editor/schemes/bda-mentoring/edit$"))
     conflict = second.locator(".govuk-error-summary").filter(
         has_text="Someone else changed this listing while you were editing it"
     )
     expect(conflict).to_be_visible()
     expect(conflict).to_be_focused()
-    changed = conflict.get_by_role("row").filter(has_text="Free for BDA members")
-    expect(changed).to_have_count(1)
-    expect(changed.get_by_role("cell").first).to_have_text("cost")
-    expect(conflict).to_contain_text("Nothing was saved")
-    expect(duration).to_have_value("A year")  # their unsaved input is still there
-    expect(second.get_by_role("textbox", name="Cost", exact=True)).to_have_value("")
+    expect(conflict).to_contain_text("Theirs (published now): Six months")
+    expect(conflict).to_contain_text("Yours: Two years")
+    expect(conflict).to_contain_text("yours replaces theirs in How long it lasts")
+    expect(duration).to_have_value("Two years")  # their unsaved input is still there
 
-    # Saving again now is a knowing choice to replace the other version.
-    send(second, "Publish")
+    send(second, "Publish")  # a knowing choice, for that field only
     expect(second).to_have_url(re.compile(r"/schemes/bda-mentoring$"))
-    expect(second.locator("main")).to_contain_text("A year")
+    expect(second.locator("main")).to_contain_text("Two years")
 
 
 def test_a_curator_sees_their_publish_confirmed_on_the_listing(editor_page):
@@ -244,3 +255,178 @@ def test_editor_page_has_no_axe_violations(editor_page, seeded, who, where):
         assert response is not None and response.status == 200
     page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true })")
     assert_no_axe_violations(page)
+
+
+# Issue 17: nothing typed is lost, and people are told -------------------------------------
+
+
+@pytest.fixture
+def inbox(editing_server):
+    """The editing server sends its mail to a real SMTP server here, which the test reads."""
+    from aiosmtpd.controller import Controller
+
+    found = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        found.port = probe.getsockname()[1]
+    controller = Controller(found, hostname="127.0.0.1", port=found.port)
+    controller.start()
+    app = editing_server.app
+    before = app.config["MAIL_SETTINGS"]
+    app.config["MAIL_SETTINGS"] = smtp_settings(found)
+    app.extensions.pop("mailer", None)
+    yield found
+    app.config["MAIL_SETTINGS"] = before
+    app.extensions.pop("mailer", None)
+    controller.stop()
+
+
+def mailed_link(inbox: Inbox, to: str, subject: str) -> str:
+    """The path of the link in the newest mail to `to` whose subject has `subject`."""
+    for _ in range(50):  # mail leaves just after the response: give it a moment
+        found = [m for m in inbox.to(to) if subject in m["Subject"]]
+        if found:
+            return re.search(r"https?://[^/\s]+(/\S+)", inbox.body(found[-1])).group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no mail to {to} about {subject!r}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_saving_an_organisation_keeps_its_courses_and_a_curator_can_add_one(
+    editor_page, screenshot, width
+):
+    curator = editor_page(CURATOR, width=width)
+    curator.goto("/editor/organisations/ljmu/edit")
+    courses = curator.get_by_role("textbox", name="Courses (universities and colleges only)")
+    expect(courses).to_have_value(re.compile(r"^mpharm: Master of Pharmacy \(MPharm\)"))
+    curator.get_by_role("textbox", name="Description").fill("A university in Liverpool.")
+    screenshot(curator, "organisation-form")
+    curator.get_by_role("button", name="Save", exact=True).click()
+    expect(curator.locator(".govuk-notification-banner--success")).to_contain_text("Saved")
+    public = editor_page(None)
+    public.goto("/schemes/ljmu-mpharm-near-peer-mentoring")
+    expect(public.locator("main")).to_contain_text("Master of Pharmacy")
+
+
+def test_verifying_leaves_a_waiting_edit_approvable_and_mail_tells_each_step(
+    editor_page, inbox, editing_server
+):
+    hub = editor_page(HUB_LEAD)
+    hub.goto("/editor/schemes/csp-mentoring/edit")
+    hub.get_by_role("textbox", name="Cost", exact=True).fill("Free to CSP members")
+    hub.get_by_role("textbox", name="Note to the curator (optional)").fill("From the CSP page")
+    assert send(hub, "Send for review") == 302
+    expect(hub.locator(".govuk-notification-banner--success")).to_contain_text(
+        "They have been sent an email"
+    )
+
+    curator = editor_page(CURATOR)
+    service = editing_server.app.extensions["directory"]
+    with service.session() as db:  # a curator marks it verified meanwhile
+        _, version = editing.published(db, "csp-mentoring")
+        editing.verify(db, "csp-mentoring", CURATOR, version, dt.date.today())
+
+    curator.goto(mailed_link(inbox, CURATOR, "Change waiting for review"))
+    expect(curator.locator("main")).to_contain_text("Note from Hugh: From the CSP page")
+    expect(curator.locator("main")).not_to_contain_text("cannot be approved")
+    curator.get_by_role("button", name="Approve and publish").click()
+    expect(curator.locator(".govuk-notification-banner--success")).to_contain_text("Approved")
+
+    hub.goto(mailed_link(inbox, HUB_LEAD, "was approved"))
+    expect(hub.locator(".govuk-caption-l")).to_have_text("Proposed edit · Approved")
+    public = editor_page(None)
+    public.goto("/schemes/csp-mentoring")
+    expect(public.locator("main")).to_contain_text("Free to CSP members")
+
+
+def test_saving_after_a_conflict_keeps_the_curators_summary(editor_page, screenshot, width):
+    hub = editor_page(HUB_LEAD, width=width)
+    hub.goto("/editor/schemes/csp-mentoring/edit")
+    curator = editor_page(CURATOR)
+    curator.goto("/editor/schemes/csp-mentoring/edit")
+    summary = "Mentoring for CSP members, matched through the CSP's own scheme."
+    curator.get_by_role("textbox", name="Summary").fill(summary)
+    curator.get_by_role("textbox", name="How long it lasts", exact=True).fill("Six months")
+    send(curator, "Publish")
+
+    hub.get_by_role("textbox", name="How long it lasts", exact=True).fill("A year")
+    assert send(hub, "Send for review") == 409
+    conflict = hub.locator(".govuk-error-summary")
+    expect(conflict).to_contain_text("yours replaces theirs in How long it lasts")
+    expect(conflict).not_to_contain_text("Summary")
+    screenshot(hub, "conflict")
+    assert send(hub, "Send for review") == 302
+
+    curator.goto(hub.url)
+    expect(curator.locator(".govuk-warning-text")).to_contain_text(
+        "chose to replace their version with this one there"
+    )
+    changed = curator.get_by_role("table", name="What this change changes")
+    expect(changed).to_contain_text("How long it lasts")
+    expect(changed).not_to_contain_text("Summary")  # the curator's summary is kept
+    screenshot(curator, "change-with-warning")
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_after_signing_in(editor_page, screenshot):
+    hub = editor_page(HUB_LEAD)
+    hub.goto("/editor/schemes/csp-mentoring/edit")
+    typed = "Typed over half an hour, then the session ended."
+    hub.get_by_role("textbox", name="Description").fill(typed)
+    hub.context.clear_cookies()  # what a 30-minute idle session amounts to
+    hub.get_by_role("button", name="Send for review", exact=True).click()
+    expect(hub).to_have_url(re.compile(r"/sign-in\?next="))
+    expect(hub.locator("main")).to_contain_text("sign in again to carry on")
+    screenshot(hub, "signed-out")
+    hub.get_by_role("textbox", name="Email address").fill(HUB_LEAD)
+    hub.get_by_role("textbox", name="Password").fill(PASSWORD)
+    hub.get_by_role("button", name="Sign in", exact=True).click()
+    expect(hub).to_have_url(re.compile(r"/editor/schemes/csp-mentoring/edit\?restore="))
+    expect(hub.locator("main")).to_contain_text("This is what you typed before you were signed out")
+    expect(hub.get_by_role("textbox", name="Description")).to_have_value(typed)
+    assert send(hub, "Send for review") == 302
+
+
+def test_editors_are_warned_before_the_session_ends_and_can_stay(editor_page):
+    hub = editor_page(HUB_LEAD)
+    hub.clock.install()
+    hub.goto("/editor/schemes/csp-mentoring/edit")
+    warning = hub.locator('[data-module="app-session-warning"]')
+    expect(warning).to_be_hidden()
+    hub.clock.fast_forward("25:01")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("You will be signed out at")
+    hub.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
+
+
+def test_a_problem_report_is_mailed_to_the_hub_lead_with_a_link(editor_page, inbox):
+    public = editor_page(None)
+    public.goto("/schemes/csp-mentoring/report")
+    public.get_by_role("radio", name="A link does not work").check()
+    public.get_by_role("textbox", name="Tell us more").fill("The sign-up link goes nowhere.")
+    public.get_by_role("button", name="Send report").click()
+    hub = editor_page(HUB_LEAD)
+    hub.goto(mailed_link(inbox, HUB_LEAD, "Problem reported"))
+    expect(hub.locator("main")).to_contain_text("The sign-up link goes nowhere.")
+
+
+ISSUE_17_PAGES = [
+    ("organisation-form", CURATOR, "/editor/organisations/ljmu/edit"),
+    ("new-listing", HUB_LEAD, "/editor/schemes/new"),
+    ("edit-form-hub-lead", HUB_LEAD, "/editor/schemes/csp-mentoring/edit"),
+    ("forgot-password", None, "/forgot-password"),
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("who", "where"),
+    [pytest.param(who, where, id=name) for name, who, where in ISSUE_17_PAGES],
+)
+def test_issue_17_pages_have_no_axe_violations(editor_page, who, where, screenshot):
+    page = editor_page(who, bypass_csp=True, shared=True)
+    response = page.goto(where)
+    assert response is not None and response.status == 200
+    page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true })")
+    assert_no_axe_violations(page)
+    screenshot(page)

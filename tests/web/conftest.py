@@ -70,4 +70,6 @@ from tests.web.editing_fixtures import (  # noqa: E402, F401
     editing_app,
     editing_template,
     fast_password_checks,
+    mail_editing_app,
+    smtp_inbox,
 )

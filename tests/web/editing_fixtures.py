@@ -16,7 +16,10 @@ Import what a test module needs from here:
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,6 +31,7 @@ from sqlmodel import SQLModel
 from werkzeug.security import generate_password_hash
 
 from directory import accounts, editing
+from directory.mail import MailSettings
 from directory.models import ProblemReport, User
 from tests.web.html_forms import main_form
 
@@ -201,3 +205,58 @@ def _plain(value):
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
     return value
+
+
+# Mail: a real SMTP server on this machine, which the tests read from -------------------------
+
+
+class Inbox:
+    """The mails a local SMTP server received, as parsed messages."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m["To"]]
+
+    def body(self, message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A running SMTP server (aiosmtpd) and what it received."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd's start-up check needs a real one)
+        probe.bind(("127.0.0.1", 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+def smtp_settings(inbox: Inbox) -> MailSettings:
+    return MailSettings(
+        backend="smtp",
+        sender="AHP Mentoring Directory <noreply@example.org>",
+        smtp_host="127.0.0.1",
+        smtp_port=inbox.port,
+        smtp_starttls=False,
+    )
+
+
+@pytest.fixture
+def mail_editing_app(editing_template, tmp_path, fast_password_checks, smtp_inbox):
+    """`editing_app` sending its mail to `smtp_inbox`."""
+    app = copy_editing_app(editing_template, tmp_path, MAIL_SETTINGS=smtp_settings(smtp_inbox))
+    yield app
+    app.extensions["directory"].close()

@@ -225,9 +225,9 @@ def test_the_same_validation_as_directory_check_with_messages_beside_the_fields(
     html = response.get_data(as_text=True)
     assert "<title>Error: " in html
     text = text_of(html)
-    assert "should be 300 characters or fewer" in text
-    assert "should be a web address starting with https://, not 'not a web address'" in text
-    assert "should be a web address starting with https://, not 'ftp://example.org'" in text
+    assert "Summary must be 300 characters or fewer" in text
+    link = "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring"
+    assert text.count(link) == 4  # the scheme's and the source's, each in summary and field
     assert (
         published_name(editing_app, "csp-mentoring")
         == "Chartered Society of Physiotherapy mentoring scheme"
@@ -251,7 +251,10 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
     assert "Revision 3: edit" in history and "By cara@example.org" in history
     with editing_app.extensions["directory"].session() as db:
         version = db.get(SchemeRow, "io-mentoring").version
-    curator.post("/editor/schemes/io-mentoring/revisions/2/restore", data={"version": version})
+    curator.post(
+        "/editor/schemes/io-mentoring/revisions/2/restore",
+        data={"version": version, "confirm": "yes"},
+    )
     with editing_app.extensions["directory"].session() as db:
         assert db.get(SchemeRow, "io-mentoring").document["cost"] == "Free"
         numbers = db.exec(
@@ -264,7 +267,7 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
 
 def test_mark_as_verified_today(editing_app):
     hub = signed_in(editing_app, "hugh@example.org")
-    hub.post("/editor/schemes/csp-mentoring/verify")
+    hub.post("/editor/schemes/csp-mentoring/verify", data={"confirm": "yes"})
     page = text_of(editing_app.test_client().get("/schemes/csp-mentoring").get_data(as_text=True))
     assert f"Last verified {dt.date.today().day} {dt.date.today():%B %Y}" in page
     assert "Not yet verified: no one has checked" not in page

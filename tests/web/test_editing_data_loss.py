@@ -100,7 +100,8 @@ def test_verifying_a_listing_leaves_a_waiting_edit_approvable(editing_app):
     found = ids(editing_app)
     curator = editing_app.test_client()
     sign_in(curator, CURATOR)
-    assert curator.post("/editor/schemes/csp-mentoring/verify").status_code == 302
+    verified = curator.post("/editor/schemes/csp-mentoring/verify", data={"confirm": "yes"})
+    assert verified.status_code == 302
     verified = published_document(editing_app, "csp-mentoring")["last_verified"]
     change_url = f"/editor/changes/{found.changes['csp']}"
     assert "cannot be approved" not in text_of(curator.get(change_url).get_data(as_text=True))
@@ -232,7 +233,7 @@ def test_editing_pages_warn_before_the_session_ends_and_can_keep_it(editing_app)
     page = hub.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True)
     assert 'data-module="app-session-warning"' in page and 'data-lifetime-seconds="1800"' in page
     assert "You are signed out after 30 minutes without saving" in text_of(page)
-    assert hub.get("/editor/still-here").status_code == 204
+    assert hub.get("/editor/still-here").json == {"ok": True, "signed_in": True}
 
 
 def test_saving_a_listing_keeps_its_status_and_the_dates_its_sources_give(editing_app):
@@ -297,3 +298,60 @@ def test_the_review_queue_puts_unknown_status_first_then_old_sources():
     assert all(r == "not known whether it still runs" for r in reasons[:first_known])
     assert all(r.startswith(("newest source", "no source")) for r in reasons[first_known:])
     assert len(queue) == len(listings)  # in 2030 everything needs looking at
+
+
+def test_editing_a_listing_with_a_change_waiting_says_whose_and_links_to_it(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    page = curator.get("/editor/schemes/csp-mentoring/edit").get_data(as_text=True)
+    change = ids(editing_app).changes["csp"]
+    assert "csp-lead proposed a change to this listing on" in text_of(page)
+    assert f'href="/editor/changes/{change}"' in page
+    dashboard = text_of(curator.get("/editor/").get_data(as_text=True))
+    assert "proposed by csp-lead on" in dashboard
+
+
+def test_a_curators_new_listing_does_not_default_to_the_first_organisation(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/new").get_data(as_text=True))
+    assert form.get("provider", "") == ""
+    hub = editing_app.test_client()
+    sign_in(hub, CSP_LEAD)
+    assert main_form(hub.get("/editor/schemes/new").get_data(as_text=True))["provider"] == "csp"
+
+
+def test_every_change_to_the_catalogue_is_in_the_audit_log(editing_app):
+    from directory.models import AuditEntry
+
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/bda-mentoring/edit").get_data(as_text=True))
+    form["cost"], form["action"] = "Free", "save"
+    curator.post("/editor/schemes/bda-mentoring/edit", data=form)
+    curator.post("/editor/schemes/bda-mentoring/verify", data={"confirm": "yes"})
+    asked = curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={})
+    assert "Restore revision 1 of" in text_of(asked.get_data(as_text=True))  # asks first
+    curator.post("/editor/schemes/bda-mentoring/revisions/1/restore", data={"confirm": "yes"})
+    with editing_app.extensions["directory"].session() as db:
+        actions = {
+            e.action
+            for e in db.exec(select(AuditEntry).where(AuditEntry.target == "bda-mentoring"))
+        }
+    assert {"publish", "verify", "restore"} <= actions
+
+
+def test_form_errors_name_the_field_in_govuk_words(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    form = main_form(curator.get("/editor/schemes/new").get_data(as_text=True))
+    form["scheme_id"], form["url"], form["action"] = "Bad Id", "not a web address", "preview"
+    page = text_of(curator.post("/editor/schemes/new", data=form).get_data(as_text=True))
+    summary = page.split("There is a problem")[1]
+    assert "Enter the listing’s name" in summary
+    assert "Select the organisation that runs it" in summary
+    assert "Enter a summary" in summary
+    assert "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring" in (
+        summary
+    )
+    assert "slug" not in page and "should not be empty" not in page
