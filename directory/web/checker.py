@@ -209,7 +209,10 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     if profession and role != "mentor":
         specific = {
             "term": vocabulary.term("professions", profession),
-            "listed": bool(representations.own_listings(profession, catalogue, vocabulary)),
+            "listed": bool(
+                representations.own_listings(profession, catalogue, vocabulary)
+                or helpers.own_body_listings(profession, catalogue)
+            ),
             "body": representations.professional_body(profession, vocabulary),
             "quiet_body": helpers.body_without_scheme(profession, catalogue),
         }

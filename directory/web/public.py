@@ -250,6 +250,7 @@ def profession(slug: str):
         view=view,
         organisations=catalogue.organisations,
         quiet_body=helpers.body_without_scheme(slug, catalogue),
+        own_body=set(helpers.own_body_listings(slug, catalogue)),
         other_bodies=set(
             catalogue.rule_table.ids_in(helpers.other_bodies_listings(slug, catalogue))
         ),
