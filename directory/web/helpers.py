@@ -314,8 +314,8 @@ def facts_basis(scheme: Scheme, day: dt.date | None = None) -> dict:
 
 def own_body_listings(profession: str, catalogue: Catalogue) -> list[str]:
     """The ids of the listings the profession's own professional body offers."""
-    vocabulary = directory().vocabulary
-    bodies = [m.slug for m in vocabulary.term_sets["memberships"].terms if m.profession == profession]
+    memberships = directory().vocabulary.term_sets["memberships"].terms
+    bodies = [m.slug for m in memberships if m.profession == profession]
     return [i for body in bodies for i in catalogue.by_provider.get(body, [])]
 
 
