@@ -101,7 +101,7 @@ def _options(question_id: str, raw: journey.Raw) -> list[dict]:
             or term.institution in studying_at
         )
 
-    return [
+    options = [
         {
             "value": value,
             "text": text,
@@ -111,6 +111,12 @@ def _options(question_id: str, raw: journey.Raw) -> list[dict]:
         for value, text in choices(vocabulary, question)
         if offered(value)
     ]
+    if question.multiple:  # "these, and I'm not sure about the rest" (issue #19)
+        for option in options:
+            if option["value"] == rules.NOT_SURE:
+                option["text"] = "I’m not sure about the rest"
+                option["hint"] = "Tick it with the ones you are sure of, or on its own."
+    return options
 
 
 @bp.get("/answers")
@@ -224,7 +230,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
         "unsure": [
             vocabulary.questions[q]
             for q in vocabulary.questions
-            if q in raw and answers.get(q) is None
+            if q in raw and (answers.get(q) is None or rules.NOT_SURE in answers[q])
         ],
         "search_url": url_for("public.search_page") + (f"?{search_query}" if search_query else ""),
         "quiz_url": url_for("guide.take_quiz", quiz_id="mentoring-fit")
