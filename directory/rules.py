@@ -197,8 +197,8 @@ def parse_answers(vocabulary: Vocabulary, raw: Mapping[str, Iterable[str] | str 
     Missing questions and "not-sure" are unknown (None); for a multiple-choice
     question "none" means none of the options, and options ticked with "not-sure"
     mean "these, and I'm not sure about the rest" (the set keeps "not-sure"). Keys
-    that are not question ids are ignored; a value outside the vocabulary raises AnswerErrors naming every
-    bad parameter with its valid values.
+    that are not question ids are ignored; a value outside the vocabulary raises
+    AnswerErrors naming every bad parameter with its valid values.
     """
     answers: dict[str, frozenset[str] | None] = {}
     errors: list[AnswerError] = []
