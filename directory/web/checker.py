@@ -111,12 +111,32 @@ def _options(question_id: str, raw: journey.Raw) -> list[dict]:
         for value, text in choices(vocabulary, question)
         if offered(value)
     ]
+    if question.term_set == "memberships" and raw.get("profession"):
+        options = _profession_first(options, terms, raw["profession"][0])
     if question.multiple:  # "these, and I'm not sure about the rest" (issue #19)
         for option in options:
             if option["value"] == rules.NOT_SURE:
                 option["text"] = "I’m not sure about the rest"
                 option["hint"] = "Tick it with the ones you are sure of, or on its own."
     return options
+
+
+def _profession_first(options: list[dict], terms: dict, profession: str) -> list[dict]:
+    """Memberships in the order that fits the person: their own profession's bodies,
+    then those for every profession, then the rest (group "rest": folded away)."""
+
+    def group(option: dict) -> str:
+        term = terms.get(option["value"])
+        if term is None or option["special"]:
+            return "special"
+        if term.profession == profession:
+            return "own"
+        return "cross" if term.profession is None else "rest"
+
+    order = ("own", "cross", "rest", "special")
+    for option in options:
+        option["group"] = group(option)
+    return sorted(options, key=lambda option: order.index(option["group"]))
 
 
 @bp.get("/answers")

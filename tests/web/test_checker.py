@@ -611,3 +611,19 @@ def test_a_mentor_sees_their_own_professions_schemes_then_other_bodies_apart(cli
     outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
     assert "The professional bodies welcome mentors from outside their professions." in outside
     assert "Already true" not in text_of(html)
+
+
+def test_the_membership_question_puts_your_professions_bodies_first_and_folds_the_rest(client):
+    html = client.get(
+        "/check/member_of?role=mentee&profession=physiotherapist&stage=qualified"
+    ).get_data(as_text=True)
+    values = re.findall(r'name="member_of" type="checkbox" value="([a-z0-9-]+)"', html)
+    assert values[0] == "csp"
+    fold = html.split('class="govuk-details app-fold"')[1].split("</details>")[0]
+    folded = re.findall(r'value="([a-z0-9-]+)"', fold)
+    assert "bapo" in folded and "csp" not in folded and "nihr-academy" not in folded
+    assert values[-2:] == ["none", NOT_SURE]
+    ticked = client.get(
+        "/check/member_of?role=mentee&profession=physiotherapist&stage=qualified&member_of=bapo"
+    ).get_data(as_text=True)
+    assert '<details class="govuk-details app-fold" open>' in ticked  # a ticked box is shown
