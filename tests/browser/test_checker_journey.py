@@ -295,7 +295,7 @@ def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_pa
 def test_search_only_these_schemes_from_the_results(page):
     page.goto(url("results", QUALIFIED))
     counts = expect_results_groups(page)
-    guidance = page.locator("#elsewhere + ul > li").count()
+    guidance = group(page, "elsewhere").count()  # "other places to look" are searched too
     search_only_these(page, counts["eligible"] + counts["possible"] + guidance)
     # And back to every listing.
     page.get_by_role("link", name="Search all listings").click()
