@@ -1,7 +1,7 @@
 """Where a worker's memory goes: tracemalloc over create_app() and a few searches.
 
     .venv/bin/python bench/memory_profile.py OUT_DIR
-        (env DATABASE_URL, INSTANCE_PATH as for the app; the index must exist)
+        (env DATABASE_URL, INSTANCE_PATH as for the app)
 
 Prints and writes OUT_DIR/memory-profile.json: the process's RSS after start-up
 and after the searches, the Python heap traced by tracemalloc, and the lines

@@ -65,7 +65,7 @@ def main() -> None:
     out, metadata_path = Path(sys.argv[1]), Path(sys.argv[2])
     started = time.perf_counter()
     settings = Settings.from_env()
-    directory = Directory(settings.database_url, settings.data_dir, settings.index_dir)
+    directory = Directory(settings.database_url, settings.data_dir)
     catalogue, _ = directory.snapshot()
     out.unlink(missing_ok=True)
     db = sqlite3.connect(out)

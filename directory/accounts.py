@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory.editing import CURATOR, HUB_LEAD, ROLES, audit
-from directory.models import Attempt, OrganisationMember, OrganisationRow, User, utcnow
+from directory.models import (
+    Attempt,
+    AuditEntry,
+    OrganisationMember,
+    OrganisationRow,
+    User,
+    utcnow,
+)
 
 RESET_MAX_AGE = dt.timedelta(days=3)
 MIN_PASSWORD_LENGTH = 12
@@ -95,34 +103,124 @@ def forget_failed_sign_ins(session: Session, email: str) -> None:
     forget_attempts(session, account_key(email))
 
 
-KEY_LENGTH = 200  # Attempt.key's column
-
-
 def account_key(email: str) -> str:
-    """The key an account's failed sign-ins are counted under.
+    """The key an account's failed sign-ins are counted under: a digest of the email, so
+    whatever was typed as an email (a password, by mistake, or anything at all) is never
+    kept as typed. It also fits Attempt.key's 200 characters however long the email is."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    return f"signin-account:sha256:{digest}"
 
-    An email too long for the key column (Attempt.key, 200 characters) is counted under
-    its digest instead: otherwise saving the attempt fails, nothing is counted, and that
-    account could be guessed at without limit.
+
+def address_key(address: str) -> str:
+    return f"signin-ip:{address}"
+
+
+def claim_sign_in(session: Session, email: str, address: str) -> list[int] | None:
+    """Count this attempt against the account's and the address's limits, in one step
+    that parallel requests cannot both pass; None when either limit is reached.
+
+    The attempt is recorded (and committed) first and counted after: the n-th attempt
+    to be recorded sees at least n, so however many arrive at once, at most
+    ACCOUNT_LIMIT of them are let through to the password check. Checking first and
+    recording after let several requests see the same count (40 parallel wrong passwords
+    had 8 checked against a limit of 5). A refused attempt takes its record back, so
+    hammering a blocked account does not keep it blocked. Returns the records' ids, for
+    `signed_in` or `failed_sign_in`.
     """
-    email = normalise_email(email)
-    key = f"signin-account:{email}"
-    if len(key) <= KEY_LENGTH:
-        return key
-    return f"signin-account:sha256:{hashlib.sha256(email.encode()).hexdigest()}"
+    claim = [Attempt(key=account_key(email)), Attempt(key=address_key(address))]
+    session.add_all(claim)
+    session.flush()
+    ids = [attempt.id for attempt in claim]
+    session.commit()
+    if (
+        attempts(session, account_key(email)) > ACCOUNT_LIMIT
+        or attempts(session, address_key(address)) > ADDRESS_LIMIT
+    ):
+        session.exec(delete(Attempt).where(Attempt.id.in_(ids)))
+        session.commit()
+        return None
+    return ids
 
 
-def sign_in_blocked(session: Session, email: str, address: str) -> bool:
-    return (
-        attempts(session, account_key(email)) >= ACCOUNT_LIMIT
-        or attempts(session, f"signin-ip:{address}") >= ADDRESS_LIMIT
+def signed_in(session: Session, user: User, claim: list[int]) -> None:
+    """The password was right: the account's failed attempts no longer count, and
+    neither does this attempt against the address."""
+    forget_attempts(session, account_key(user.email))
+    session.exec(delete(Attempt).where(Attempt.id.in_(claim)))
+
+
+def sign_in_actor(session: Session, email: str) -> str:
+    """Who a failed sign-in is logged against: the account it tried, if there is one.
+    Otherwise what was typed is not kept (it may be a password, or anyone's address)."""
+    user = find(session, email)
+    return user.email if user else UNKNOWN_ACCOUNT
+
+
+def failed_sign_in(session: Session, email: str, address: str) -> None:
+    """The claimed attempt stays counted; the audit log notes it."""
+    session.exec(delete(Attempt).where(Attempt.at < utcnow() - KEEP_ATTEMPTS))
+    audit(session, sign_in_actor(session, email), "sign-in-failed", detail=f"from {address}")
+
+
+# What we keep, and for how long (the privacy page and README say the same) -------------------
+
+# Rate-limit records (the network address of each sign-in attempt and problem report, and
+# a digest of the email tried) only need the limits' windows: KEEP_ATTEMPTS, above.
+# The audit log's sign-in entries: long enough to look into a break-in on an account,
+# no longer. Everything else in the audit log (approvals, rejections, accounts, roles)
+# is the record of who changed public listings and who let them: it is kept.
+KEEP_ADDRESSES = dt.timedelta(days=30)  # "from <address>" on sign-in entries
+KEEP_FAILED_SIGN_INS = dt.timedelta(days=30)  # failed and refused sign-ins, whole
+KEEP_SIGN_INS = dt.timedelta(days=365)  # that an account signed in or out, and when
+SIGN_IN_ACTIONS = ("sign-in", "sign-out", "sign-in-failed", "sign-in-throttled")
+FAILED_SIGN_IN_ACTIONS = ("sign-in-failed", "sign-in-throttled")
+UNKNOWN_ACCOUNT = "(no such account)"
+
+
+@dataclass(frozen=True)
+class Pruned:
+    attempts: int
+    failed_sign_ins: int
+    sign_ins: int
+    addresses: int
+
+    def summary(self) -> str:
+        return (
+            f"deleted {self.attempts} rate-limit records, {self.failed_sign_ins} failed "
+            f"sign-ins and {self.sign_ins} older sign-ins; removed {self.addresses} "
+            "network addresses from the audit log"
+        )
+
+
+def prune(session: Session, now: dt.datetime | None = None) -> Pruned:
+    """Delete what has been kept as long as it may be (see above). Run by `directory
+    prune`, and by `directory serve` at start and once a day."""
+    now = now or utcnow()
+
+    def older(model, keep: dt.timedelta):
+        return model.at < now - keep
+
+    sign_in_entries = AuditEntry.action.in_(SIGN_IN_ACTIONS)
+    attempts_ = session.exec(delete(Attempt).where(older(Attempt, KEEP_ATTEMPTS)))
+    failed = session.exec(
+        delete(AuditEntry).where(
+            AuditEntry.action.in_(FAILED_SIGN_IN_ACTIONS),
+            older(AuditEntry, KEEP_FAILED_SIGN_INS),
+        )
     )
-
-
-def record_failed_sign_in(session: Session, email: str, address: str) -> None:
-    record_attempt(session, account_key(email))
-    record_attempt(session, f"signin-ip:{address}")
-    audit(session, normalise_email(email)[:320], "sign-in-failed", detail=f"from {address}")
+    sign_ins = session.exec(
+        delete(AuditEntry).where(sign_in_entries, older(AuditEntry, KEEP_SIGN_INS))
+    )
+    addresses = session.exec(
+        update(AuditEntry)
+        .where(
+            sign_in_entries,
+            AuditEntry.detail.is_not(None),
+            older(AuditEntry, KEEP_ADDRESSES),
+        )
+        .values(detail=None)
+    )
+    return Pruned(attempts_.rowcount, failed.rowcount, sign_ins.rowcount, addresses.rowcount)
 
 
 # Reset and invitation tokens -----------------------------------------------------------------

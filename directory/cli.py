@@ -69,9 +69,7 @@ def _service(settings: Settings) -> Directory:
     """The directory with tables created (no automatic import: commands say what they do)."""
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     try:
-        service = Directory(
-            settings.database_url, settings.data_dir, settings.index_dir, settings.catalogue_file
-        )
+        service = Directory(settings.database_url, settings.data_dir, settings.catalogue_file)
     except DataFileError as error:
         _fail(error)
     service.setup(auto_import=False, build_index=False)
@@ -110,22 +108,6 @@ def import_(file: Path | None) -> None:
         click.echo(report.summary(), err=True)
         sys.exit(1)
     click.echo(f"{_display(path)}: {report.summary()}")
-
-
-@main.command()
-def index() -> None:
-    """Rebuild this host's search index from the database (it is derived: safe any time)."""
-    settings = _settings()
-    service = _service(settings)
-    try:
-        service.rebuild_index()
-        catalogue, version = service.snapshot()
-    finally:
-        service.close()
-    click.echo(
-        f"search index rebuilt in {settings.index_dir}: "
-        f"{len(catalogue.schemes)} listings at catalogue version {version}"
-    )
 
 
 @main.command()
@@ -284,8 +266,20 @@ def serve(bind: str | None, workers: int | None, threads: int | None) -> None:
 
 
 @main.command()
+def prune() -> None:
+    """Delete personal data kept longer than the privacy page says (`directory serve`
+    also does this at start and once a day)."""
+    engine = _engine(Settings.from_env())
+    try:
+        with db.session_scope(engine) as session:
+            click.echo(accounts.prune(session).summary())
+    finally:
+        engine.dispose()
+
+
+@main.command()
 def doctor() -> None:
-    """Check configuration, database, schema, listings and search index; exit 1 if any fails."""
+    """Check configuration, database, schema and listings; exit 1 if any fails."""
     settings = Settings.from_env()
     secret = "set" if settings.secret_key else "not set (development keeps one in the instance)"
     for label, value in (
@@ -327,11 +321,8 @@ def _check_database(settings: Settings):
         yield False, "schema", f"at {schema}, latest {latest}: run `directory db upgrade`"
         return
     yield True, "schema", f"at {schema} (latest)"
-    service = Directory(
-        settings.database_url, settings.data_dir, settings.index_dir, settings.catalogue_file
-    )
+    service = Directory(settings.database_url, settings.data_dir, settings.catalogue_file)
     try:
-        state = service.readiness()["search_index"]
         catalogue, version = service.snapshot()
     finally:
         service.close()
@@ -340,8 +331,6 @@ def _check_database(settings: Settings):
         "listings",
         f"{len(catalogue.schemes)} at catalogue version {version}",
     )
-    advice = "" if state == "current" else ": run `directory index`"
-    yield state == "current", "search index", f"{state} in {settings.index_dir}{advice}"
 
 
 def _redacted(url: str) -> str:

@@ -39,10 +39,6 @@ class Settings:
     def vocabulary_file(self) -> Path:
         return self.data_dir / "vocabulary.yaml"
 
-    @property
-    def index_dir(self) -> Path:
-        return self.instance_path / "search-index"
-
     def problems(self) -> list[str]:
         """Every setting that is wrong, each with what to do about it."""
         found = []

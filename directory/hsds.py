@@ -32,6 +32,21 @@ UPDATED_BY = {
     "remove": "catalogue import",
 }
 SITE_EDITOR = "directory editor"
+# A listing's status (vocabulary "statuses") as HSDS 3.0's service status, which is required
+# and has no "unknown". For "unknown" we say "active": the site lists the scheme as one to
+# look into, and "inactive" or "defunct" would claim a closure no source reports, which is
+# the worse mistake (a consumer filtering on status would hide a scheme that may well run).
+# The doubt is not dropped: such a service carries UNKNOWN_STATUS_ALERT.
+SERVICE_STATUS = {
+    "running": "active",
+    "not-running-now": "temporarily closed",
+    "ended": "defunct",
+    "unknown": "active",
+}
+UNKNOWN_STATUS_ALERT = (
+    "Our sources do not say whether this scheme is running now: "
+    "check with the provider before you apply."
+)
 STUDENTS_NOTE = "Students: your profession is the one you are studying for."
 
 
@@ -117,7 +132,10 @@ def taxonomy_term(tax: Taxonomy, slug: str, vocabulary: Vocabulary, base_url: st
         "name": term.label,
         # HSDS requires a description; a term without one in the vocabulary has only its name.
         "description": term.description or term.label,
-        "taxonomy": taxonomy(tax, base_url),
+        # HSDS 3.0 (as released) wants `taxonomy` as text naming the taxonomy in use and
+        # the taxonomy object itself in `taxonomy_detail`.
+        "taxonomy": tax.name,
+        "taxonomy_detail": taxonomy(tax, base_url),
         "language": "en",
         "taxonomy_id": tax.id,
         "term_uri": f"{_base(base_url)}/{tax.page.format(slug=slug)}",
@@ -179,8 +197,9 @@ def service(
     }
     if scheme.url:
         data["url"] = scheme.url
-    # The catalogue cannot mark a listing closed: everything listed is offered as current.
-    data["status"] = "active"
+    data["status"] = SERVICE_STATUS[scheme.status.state]
+    if scheme.status.state == "unknown":
+        data["alert"] = UNKNOWN_STATUS_ALERT
     process = application_process(scheme.applications)
     if process:
         data["application_process"] = process

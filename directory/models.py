@@ -130,6 +130,9 @@ class PendingChange(SQLModel, table=True):
     document: dict = Field(sa_column=Column(Document, nullable=False))
     base_version: int | None = None  # the published version the edit started from
     author_id: int = Field(foreign_key="user_account.id")
+    note: str | None = None  # the proposer's note to the curator
+    # Fields where the proposer knowingly replaces someone else's change (shown to curators).
+    replaces: list | None = Field(default=None, sa_column=Column(Document, nullable=True))
     status: str = Field(
         default="pending", max_length=12, index=True
     )  # pending|approved|rejected|withdrawn
@@ -137,6 +140,18 @@ class PendingChange(SQLModel, table=True):
     comment: str | None = None
     created_at: dt.datetime = _timestamp()
     reviewed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class SavedForm(SQLModel, table=True):
+    """What someone typed into an editing form when their session had ended: kept so
+    they can sign in again and carry on. Found only by its random token; kept a day."""
+
+    __tablename__ = "saved_form"
+
+    token: str = Field(primary_key=True, max_length=64)
+    path: str = Field(max_length=300)  # the form's address
+    data: list = Field(sa_column=Column(Document, nullable=False))  # [[name, value], ...]
+    created_at: dt.datetime = _timestamp(index=True)
 
 
 class ProblemReport(SQLModel, table=True):

@@ -6,14 +6,48 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import threading
+from urllib.parse import quote
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
+from directory import accounts, db
 from directory.config import Settings
 
+# How often the server deletes personal data it may no longer keep (accounts.prune):
+# at start, then this often. The shortest period anything is kept for is a day.
+PRUNE_EVERY = 6 * 3600
+
 # Request logs carry the method and path, never the query string or the referrer:
-# checker answers and searches live in URLs, and they must not reach a log.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+# checker answers and searches live in URLs, and they must not reach a log. Nor does
+# the visitor's network address: logs are kept by the host, beyond our deletion
+# schedule (accounts.prune), and the privacy page says they hold none.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+# The longest request line gunicorn reads (method, URL and protocol). The app refuses
+# URLs over directory.web.MAX_URL_BYTES first, with its own 414 (JSON under /api/);
+# this only stops lines too long for that answer to matter.
+LIMIT_REQUEST_LINE = 8190
+# What a logged path may show as itself; everything else is %-escaped.
+PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def escaped_path(path: str | None) -> str:
+    """The path as a log may show it: the decoded path, percent-escaped again, so "%0A"
+    in a URL (a newline once decoded) cannot start a fake line, nor a quote end the field.
+    WSGI hands paths over as latin-1 text holding the raw bytes."""
+    if path is None:
+        return "-"
+    return quote(path.encode("latin-1", errors="replace"), safe=PATH_SAFE)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, writing escaped paths into the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = escaped_path(atoms.get("U"))
+        return atoms
 
 
 # The work is Python, not waiting: a worker's threads share one core (the GIL), so one
@@ -55,13 +89,49 @@ def options(
         "accesslog": "-",
         "errorlog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": AccessLogger,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "loglevel": Settings.from_env().log_level.lower(),
         "forwarded_allow_ips": environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # Load the app once in the master and fork workers from it: the schema migration,
         # first-run import and index build happen once, before any worker starts, and the
         # workers share the catalogue's memory pages instead of each loading its own copy.
         "preload_app": True,
+        "when_ready": start_pruning,
     }
+
+
+def prune_now(database_url: str) -> None:
+    """One `directory prune`, on a connection of its own that is closed again."""
+    engine = db.make_engine(database_url)
+    try:
+        with db.session_scope(engine) as session:
+            pruned = accounts.prune(session)
+        logging.getLogger("gunicorn.error").info("privacy: %s", pruned.summary())
+    except Exception:  # a database outage must not stop the server; try again next time
+        logging.getLogger("gunicorn.error").exception("privacy: pruning failed")
+    finally:
+        engine.dispose()
+
+
+def prune_every(seconds: float, database_url: str, stop: threading.Event) -> None:
+    """Prune now, then every `seconds` until `stop` is set."""
+    while True:
+        prune_now(database_url)
+        if stop.wait(seconds):
+            return
+
+
+def start_pruning(server) -> None:
+    """gunicorn's when_ready hook: the master, not a worker, prunes (once, not per worker)."""
+    database_url = Settings.from_env().database_url
+    thread = threading.Thread(
+        target=prune_every,
+        args=(PRUNE_EVERY, database_url, threading.Event()),
+        name="prune",
+        daemon=True,
+    )
+    thread.start()
 
 
 class Server(BaseApplication):
@@ -78,9 +148,8 @@ class Server(BaseApplication):
 
         app = create_app()  # migrates, imports on first run, builds the index, loads the catalogue
         directory = app.extensions["directory"]
-        # Nothing the workers must not share crosses the fork: no open database
-        # connection, no open index files. Each worker opens its own on first use.
-        directory.index.close()
+        # No open database connection crosses the fork: each worker opens its own on
+        # first use. The search index (in memory) does: workers share its pages.
         directory.engine.dispose()
         # Objects that exist now are never collected: move them out of the collector's
         # reach, so a worker's first garbage collection does not touch (and so copy)

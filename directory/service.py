@@ -25,7 +25,6 @@ class Directory:
         self,
         database_url: str,
         data_dir: Path,
-        index_dir: Path,
         catalogue_file: Path | None = None,
     ):
         self.data_dir = Path(data_dir)
@@ -33,7 +32,7 @@ class Directory:
         self.base_vocabulary = vocab.load(self.data_dir / "vocabulary.yaml")
         self.engine = db.make_engine(database_url)
         self.cache = store.CatalogueCache(self.base_vocabulary)
-        self.index = search.IndexManager(Path(index_dir))
+        self.index = search.LiveIndex()  # in memory, at the newest catalogue this process read
         self._watcher_pid: int | None = None  # the process whose keep_current thread runs
         self._watcher_lock = threading.Lock()
         self._closing = threading.Event()
@@ -50,7 +49,7 @@ class Directory:
 
     def setup(self, auto_import: bool = True, build_index: bool = True) -> None:
         """Create tables; on first run fill an empty database from data/schemes.yaml;
-        make sure this host has a current search index."""
+        build the search index for the current catalogue (in memory)."""
         db.create_tables(self.engine)
         if auto_import:
             with self.session() as session:
@@ -59,7 +58,7 @@ class Directory:
                     report = store.import_catalogue(session, catalogue, actor="first run")
                     log.info("imported %s: %s", self.catalogue_file, report.summary())
         if build_index:
-            self.index.ensure(*self.snapshot())
+            self.index.get(*self.snapshot())
 
     def snapshot(self, max_age: float = 0.0) -> tuple[cat.Catalogue, int]:
         """The current catalogue (cached in memory) and its version: as the database has
@@ -67,26 +66,16 @@ class Directory:
         return self.cache.get(self.engine, max_age)
 
     def import_catalogue(self, catalogue: cat.Catalogue, actor: str) -> store.ImportReport:
-        """Merge a catalogue into the database, then rebuild this host's index aside.
-
-        Other hosts see the new catalogue version and catch up on their next request.
-        """
+        """Merge a catalogue into the database; this process's index follows at once,
+        other processes and hosts when they see the new catalogue version."""
         with self.session() as session:
             report = store.import_catalogue(session, catalogue, actor=actor)
-        if report.changed or self.index.store.current() is None:
-            self.rebuild_index()
+        self.refresh_index()
         return report
 
     def refresh_index(self) -> None:
-        """After an edit: bring this host's index to the new version now (a few listings)."""
-        try:
-            self.index.get(*self.snapshot())
-        except search.IndexUnavailable as error:
-            log.warning("search index not refreshed: %s", error)
-
-    def rebuild_index(self) -> None:
-        catalogue, version = self.snapshot()
-        self.index.rebuild(catalogue, version)
+        """After an edit: bring this process's index to the new version now."""
+        self.index.get(*self.snapshot())
 
     def behind(self, version: int) -> bool:
         """Has this process seen a newer catalogue than `version` (a request that began
@@ -125,56 +114,37 @@ class Directory:
     def _prepare_index(self, catalogue: cat.Catalogue, version: int) -> None:
         try:
             self.index.get(catalogue, version)
-        except search.IndexUnavailable:
-            pass  # being rebuilt: searches scan meanwhile
-        except Exception:
+        except Exception:  # the next search tries again, in its own request
             log.exception("the search index could not be brought up to version %s", version)
 
     def search(
         self, query: search.Query, at: tuple[cat.Catalogue, int] | None = None
-    ) -> tuple[search.Results, bool]:
-        """Results, and whether they came from the slow fallback while the index rebuilds.
-
-        `at` is the (catalogue, version) the caller already holds, to spare asking the
-        database again. Searching never fails because of the index: if it is missing,
-        being built, or breaks underfoot (its files deleted or corrupted while open), a
-        plain scan answers and a rebuild starts in the background.
-        """
+    ) -> search.Results:
+        """One search. `at` is the (catalogue, version) the caller already holds, to spare
+        asking the database again."""
         catalogue, version = at or self.snapshot()
-        try:
-            results = self.index.get(catalogue, version, self.behind(version)).run(query, catalogue)
-            # An index a moment ahead of this request's catalogue (another thread caught it
-            # up) may name a listing the catalogue does not have yet.
-            results.hits = [hit for hit in results.hits if hit.id in catalogue.schemes]
-            return results, False
-        except search.IndexUnavailable as error:
-            log.warning("searching without an index: %s", error)
-        except Exception:
-            log.exception("the search index failed; rebuilding it, and scanning meanwhile")
-            self.index.recover(catalogue, version)
-        return search.scan(catalogue, query), True
+        results = self.index.get(catalogue, version).run(query)
+        # An index a moment ahead of this request's catalogue (another thread caught it
+        # up) may name a listing the catalogue does not have yet.
+        results.hits = [hit for hit in results.hits if hit.id in catalogue.schemes]
+        return results
 
     def similar(self, scheme: cat.Scheme, at: tuple[cat.Catalogue, int], limit: int = 3):
-        """The listings most like this one (same provider first), as the search index sees
-        them; a plain scan if the index is not there. `at`: (catalogue, version), as for
-        `search`."""
+        """The listings most like this one (same provider first). `at`: (catalogue,
+        version), as for `search`."""
         catalogue, version = at
-        try:
-            index = self.index.get(catalogue, version, self.behind(version))
-            ids = index.similar(scheme, catalogue, limit)
-        except Exception as error:  # no usable index: the scan gives the same answer, slowly
-            log.warning("similar listings without an index: %s", error)
-            ids = search.similar_by_scan(scheme, catalogue, limit)
+        ids = self.index.get(catalogue, version).similar(scheme, limit)
         return [catalogue.schemes[i] for i in ids if i in catalogue.schemes]
 
     def readiness(self) -> dict[str, str]:
-        """What /readyz and `directory doctor` report: the database, and this host's index."""
+        """What /readyz and `directory doctor` report: a host is ready when its database
+        answers (the search index is built from the catalogue in memory)."""
         try:
-            catalogue, version = self.snapshot()
+            self.snapshot()
         except Exception:
             log.exception("readiness: the database is not answering")
-            return {"database": "unavailable", "search_index": "unknown"}
-        return {"database": "ok", "search_index": self.index.state(catalogue, version)}
+            return {"database": "unavailable"}
+        return {"database": "ok"}
 
     def outcomes(self, answers: Answers, catalogue: cat.Catalogue) -> outcomes.Outcomes:
         """Every listing's status for one person, as bitmaps, with decisions on demand."""
@@ -190,5 +160,4 @@ class Directory:
 
     def close(self) -> None:
         self._closing.set()
-        self.index.close()
         self.engine.dispose()

@@ -20,11 +20,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from hypothesis import settings
 
 from directory import catalogue as cat
 from directory import db
 from directory import vocabulary as vocab
 from directory.config import DEFAULT_DATA_DIR
+
+# No per-example time limit: on a busy 2-core CI machine a slow example is not a bug,
+# and speed is proven by bench/, never by timings in tests.
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CATALOGUE = FIXTURES / "catalogue.yaml"

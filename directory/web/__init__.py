@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy.exc
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, abort, current_app, g, make_response, render_template, request
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -20,6 +20,10 @@ from directory.web import helpers
 from directory.web.json_provider import OrjsonProvider
 
 csrf = CSRFProtect()
+# The longest URL (path and query, as sent) the site reads. Past it, a 414 in the site's
+# own shape (JSON under /api/), well before gunicorn's request-line limit
+# (directory.serve.LIMIT_REQUEST_LINE) would answer with its bare page.
+MAX_URL_BYTES = 4000
 
 
 class WithoutQueryStrings(logging.Filter):
@@ -72,7 +76,6 @@ def init_app(app: Flask) -> None:
     directory = Directory(
         app.config["DATABASE_URL"],
         Path(app.config["DATA_DIR"]),
-        Path(app.config["INDEX_DIR"]),
         Path(app.config["CATALOGUE_FILE"]),
     )
     directory.setup(auto_import=app.config["AUTO_IMPORT"], build_index=app.config["BUILD_INDEX"])
@@ -105,6 +108,7 @@ def init_app(app: Flask) -> None:
 
     helpers.register_template_helpers(app)
     app.before_request(_make_csp_nonce)
+    app.before_request(_refuse_long_urls)
     # One version check per request keeps the catalogue, and the vocabulary with its
     # universities and courses, current for everything the request does.
     app.before_request(_snapshot)
@@ -112,6 +116,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(414, _uri_too_long)
     app.register_error_handler(500, _server_error)
     app.register_error_handler(sqlalchemy.exc.OperationalError, _database_unavailable)
     app.register_error_handler(sqlalchemy.exc.InterfaceError, _database_unavailable)
@@ -128,6 +133,17 @@ def _snapshot() -> None:
 
 def _make_csp_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _request_target() -> str:
+    """The URL as the client sent it (servers keep it in RAW_URI or REQUEST_URI)."""
+    environ = request.environ
+    return environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+
+
+def _refuse_long_urls() -> None:
+    if len(_request_target().encode("latin-1", errors="replace")) > MAX_URL_BYTES:
+        abort(414)
 
 
 def _security_headers(response):
@@ -153,6 +169,11 @@ def _security_headers(response):
         response.make_sequence()
     if request.blueprint in helpers.PRIVATE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
+    hsts_max_age = current_app.config["HSTS_MAX_AGE"]
+    # Only over HTTPS (directly, or as the trusted proxy says): over plain http the
+    # header means nothing, and on a development machine it would stick to localhost.
+    if request.is_secure and hsts_max_age:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_max_age}")
     return response
 
 
@@ -176,13 +197,21 @@ def _not_found(error):
 
 
 def _method_not_allowed(error):
-    return _error_page(405, "errors/405.html", "method not allowed")
+    response = _error_page(405, "errors/405.html", "method not allowed")
+    if error.valid_methods:  # RFC 9110: a 405 says which methods the URL takes
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _uri_too_long(error):
+    return _error_page(414, "errors/414.html", f"the URL is longer than {MAX_URL_BYTES} bytes")
 
 
 def _database_unavailable(error):
     """The database went away: a friendly 503, never a traceback. The connection pool
     checks connections before use, so service resumes by itself once it is back."""
     current_app.logger.error("database unavailable: %s", str(error).splitlines()[0])
+    g.database_unavailable = True  # draw the page for anyone: see auth._load_user
     response = _error_page(503, "errors/503.html", "the service is temporarily unavailable")
     response.headers["Retry-After"] = "30"
     return response

@@ -129,7 +129,7 @@ def schemes():
     catalogue = snapshot()
     within = search_within(catalogue, open_now == "1", me)
     query = search.Query(text, filters, sort, page, page_size, within)
-    results, degraded = directory().search(query, snapshot_and_version())
+    results = directory().search(query, snapshot_and_version())
     return jsonify(
         {
             "ok": True,
@@ -139,7 +139,7 @@ def schemes():
             "page_size": page_size,
             "suggestion": results.suggestion,
             "corrected": results.corrected,
-            "degraded": degraded,
+            "degraded": False,  # kept for clients: the index no longer has a degraded state
             "results": [
                 {
                     **representations.scheme_summary_json(catalogue.schemes[h.id], catalogue),

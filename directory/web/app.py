@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,14 @@ from typing import Any
 from flask import Flask
 
 from directory.config import PROJECT_ROOT, Settings, secret_key
+
+HSTS_ONE_YEAR = 365 * 24 * 3600
+
+
+def _whole_number(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"HSTS_MAX_AGE must be a whole number of seconds (got {text!r})")
+    return int(text)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,10 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=settings.database_url,
         DATA_DIR=str(settings.data_dir),
         CATALOGUE_FILE=str(settings.catalogue_file),
-        INDEX_DIR=str(settings.index_dir),
         SECRET_KEY=settings.secret_key,
         AUTO_IMPORT=True,  # an empty database is filled from data/schemes.yaml
-        BUILD_INDEX=True,  # build this host's search index at start if it is missing or stale
+        BUILD_INDEX=True,  # build the search index (in memory) at start, before workers fork
         # The public may see a catalogue up to a second old (people signed in, never): one
         # version query a second per worker instead of one per request.
         CATALOGUE_MAX_AGE=1.0,
@@ -53,6 +61,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,  # safe: asset paths change with their content
         COMPRESS_MIN_SIZE=1000,  # below this, compressing costs more than it saves
         TRUSTED_PROXIES=settings.trusted_proxies,  # X-Forwarded-For hops
+        # Strict-Transport-Security on HTTPS responses, in seconds; 0 sends none.
+        HSTS_MAX_AGE=_whole_number(os.environ.get("HSTS_MAX_AGE") or str(HSTS_ONE_YEAR)),
     )
     if test_config:
         app.config.update(test_config)

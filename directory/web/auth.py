@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -57,6 +58,11 @@ def _load_user(user_id: str) -> SignedIn | None:
     ident, _, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
+    if g.get("database_unavailable"):
+        # The 503 page is being drawn: it shows the page as anyone sees it, without
+        # asking the database again (that would fail inside the error handler, a bare 500).
+        # The session is left alone, so the user is still signed in once it is back.
+        return None
     with directory().session() as db:
         user = db.get(User, int(ident))
         if user is None or not user.active or user.session_version != int(version):
@@ -90,21 +96,22 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         with directory().session() as db:
-            if accounts.sign_in_blocked(db, form.email.data, client_address()):
+            claim = accounts.claim_sign_in(db, form.email.data, client_address())
+            if claim is None:
                 form.email.errors = [TOO_MANY]
                 audit(
                     db,
-                    accounts.normalise_email(form.email.data)[:320],  # AuditEntry.actor's length
+                    accounts.sign_in_actor(db, form.email.data),
                     "sign-in-throttled",
                     detail=f"from {client_address()}",
                 )
             else:
                 user = accounts.authenticate(db, form.email.data, form.password.data)
                 if user is None:
-                    accounts.record_failed_sign_in(db, form.email.data, client_address())
+                    accounts.failed_sign_in(db, form.email.data, client_address())
                     form.email.errors = [BAD_CREDENTIALS]
                 else:
-                    accounts.forget_failed_sign_ins(db, user.email)
+                    accounts.signed_in(db, user, claim)
                     audit(db, user.email, "sign-in", detail=f"from {client_address()}")
                     session.clear()  # a fresh session: no fixation
                     login_user(SignedIn(user))

@@ -12,11 +12,13 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import Session, select
+from flask_wtf.csrf import CSRFError
+from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
 
 from directory import catalogue as cat
 from directory import editing
-from directory.models import PendingChange, ProblemReport, Revision, SchemeRow, User
+from directory.models import PendingChange, ProblemReport, SchemeRow, User
 from directory.web import listing_form, representations
 from directory.web.helpers import directory, snapshot, today
 
@@ -24,11 +26,70 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 OUT_OF_DATE = "This form is out of date or was changed: reload the page and edit again"
 
 
+# The forms whose input is kept when the session ends before they are saved.
+KEEPS_WHAT_WAS_TYPED = ("editor.edit_scheme", "editor.new_scheme", "editor.edit_organisation")
+
+
 @bp.before_request
 def _require_sign_in():
     if not current_user.is_authenticated:
+        if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+            return _keep_for_after_sign_in()
         return current_app.login_manager.unauthorized()
     return None
+
+
+@bp.app_errorhandler(CSRFError)
+def _form_out_of_date(error):
+    """A form's security token no longer matches: almost always a session that ended
+    while the form was open. Keep what was typed rather than show a bare error."""
+    if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
+        return _keep_for_after_sign_in()
+    return render_template("errors/400.html"), 400
+
+
+def _keep_for_after_sign_in():
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    with directory().session() as db:
+        token = editing.keep_form(db, request.path, fields)
+    back = f"{request.path}?restore={token}"
+    if current_user.is_authenticated:
+        return redirect(back)
+    flash(
+        "You were signed out after 30 minutes without saving, so nothing was saved yet. "
+        "What you typed is kept: sign in again to carry on with it.",
+        "info",
+    )
+    return redirect(url_for("auth.sign_in", next=back))
+
+
+@bp.get("/still-here")
+def still_here():
+    """Signed in for another 30 minutes (each request renews the session)."""
+    return "", 204
+
+
+@bp.app_context_processor
+def _session_lifetime():
+    def session_lifetime_seconds() -> int:
+        return int(current_app.permanent_session_lifetime.total_seconds())
+
+    return {"session_lifetime_seconds": session_lifetime_seconds}
+
+
+def kept_form_data() -> MultiDict | None:
+    """What was typed into this page's form before signing in again (see above)."""
+    token = request.args.get("restore")
+    if request.method != "GET" or not token:
+        return None
+    with directory().session() as db:
+        fields = editing.take_form(db, token, request.path)
+    return MultiDict(fields) if fields else None
+
+
+@bp.app_template_filter("field_label")
+def _field_label(path: str) -> str:
+    return editing.field_label(path)
 
 
 def curator_only() -> None:
@@ -62,30 +123,22 @@ def _after_change() -> None:
 @bp.get("/")
 def dashboard():
     with directory().session() as db:
-        me = _me(db)
-        mine = editing.organisations_of(db, me)
-        rows = db.exec(
-            select(SchemeRow).where(SchemeRow.provider_id.in_(mine)).order_by(SchemeRow.name)
-        ).all()
-        listings = [cat.Scheme.model_validate(r.document) for r in rows]
-        changes = db.exec(
-            select(PendingChange)
-            .where(PendingChange.status == "pending", PendingChange.organisation_id.in_(mine))
-            .order_by(PendingChange.created_at)
-        ).all()
-        reports = db.exec(
-            select(ProblemReport)
-            .where(ProblemReport.status == "open", ProblemReport.organisation_id.in_(mine))
-            .order_by(ProblemReport.created_at)
-        ).all()
+        mine = editing.organisations_of(db, _me(db))
+        listings = editing.listings_of(db, mine)
+        changes = editing.pending_changes(db, mine)
         return render_template(
             "editor/dashboard.html",
             listings=listings,
             changes=changes,
-            reports=reports,
-            due=[s for s in listings if s.review_is_due(today())],
+            authors=_authors(db, changes),
+            reports=editing.problem_reports(db, mine, only_open=True),
+            due=editing.review_queue(listings, today()),
             organisations=sorted(mine),
         )
+
+
+def _authors(db: Session, changes) -> dict[int, User]:
+    return {c.author_id: db.get(User, c.author_id) for c in changes}
 
 
 # Editing a listing -----------------------------------------------------------------------------
@@ -108,12 +161,16 @@ def new_scheme():
         if not choices:
             abort(403)
         form_class = listing_form.listing_form_class(vocabulary, choices, new=True)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             starter = _starter(request.args.get("provider"), choices, request.args.get("template"))
             form = form_class(data=starter)
         else:
             form = form_class()
-        return _edit(db, form, scheme_id=None, version=None, title="Propose a new listing")
+        title = "Add a new listing" if current_user.is_curator else "Propose a new listing"
+        return _edit(db, form, scheme_id=None, version=None, title=title, restored=bool(kept))
 
 
 def _starter(provider: str | None, choices, template: str | None) -> dict:
@@ -128,6 +185,8 @@ def _starter(provider: str | None, choices, template: str | None) -> dict:
         "role_mentor": {"offered": False},
         "windows": [{}],
         "sources": [{}],
+        "status_state": "unknown",
+        "status_evidence": [{}],
     }
     if template == "near-peer":  # the guide's "Start a near-peer scheme on your course"
         # As on the LJMU MPharm: Level 6 students mentor Level 4, Level 7 mentor Level 5.
@@ -163,7 +222,10 @@ def edit_scheme(scheme_id: str):
         row = _row_or_404(db, scheme_id)
         scheme = cat.Scheme.model_validate(row.document)
         form_class = listing_form.listing_form_class(vocabulary, _provider_choices(db), new=False)
-        if request.method == "GET":
+        kept = kept_form_data()
+        if kept:
+            form = form_class(formdata=kept)
+        elif request.method == "GET":
             form = form_class(data=listing_form.form_data(scheme, vocabulary, row.version))
         else:
             form = form_class()
@@ -174,17 +236,26 @@ def edit_scheme(scheme_id: str):
             version=row.version,
             title=f"Edit {scheme.name}",
             last_verified=scheme.last_verified,
+            restored=bool(kept),
         )
 
 
 def _edit(
-    db: Session, form, scheme_id: str | None, version: int | None, title: str, last_verified=None
+    db: Session,
+    form,
+    scheme_id: str | None,
+    version: int | None,
+    title: str,
+    last_verified=None,
+    restored: bool = False,
 ):
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
     preview = conflict = None
     if request.method == "POST" and action.startswith("add-"):
-        (form.sources if action == "add-source" else form.windows).append_entry()
+        {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
+            action, form.windows
+        ).append_entry()
     elif request.method == "POST" and form.validate_on_submit():
         target_id = scheme_id or (form.scheme_id.data or "").strip()
         raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
@@ -194,7 +265,7 @@ def _edit(
         if record is not None and record.provider not in dict(_provider_choices(db)):
             problems = [("provider", "You can only choose an organisation you look after")]
             record = None
-        if record is not None and scheme_id is None and _id_taken(db, record.id):
+        if record is not None and scheme_id is None and editing.id_taken(db, record.id):
             problems = [
                 ("id", f"The address /schemes/{record.id} is already taken: choose another")
             ]
@@ -209,12 +280,23 @@ def _edit(
             )
         else:
             expected = int(form.version.data) if form.version.data else None
+            accepted = form.accepted_version.data
+            if expected is not None:
+                record = _only_what_was_changed(db, form, record, expected)
             try:
-                return _save(db, record, expected)
+                return _save(
+                    db,
+                    record,
+                    expected,
+                    int(accepted) if (accepted or "").isdigit() else None,
+                    (form.note.data or "").strip()[:2000] or None,
+                )
             except editing.EditConflict as error:
                 conflict = error
                 if error.version is not None:
-                    form.version.data = str(error.version)  # saving again overwrites, knowingly
+                    # Saving again replaces theirs in the overlapping fields shown, and
+                    # only there: the form still starts from the version first opened.
+                    form.accepted_version.data = str(error.version)
     return render_template(
         "editor/edit.html",
         form=form,
@@ -222,6 +304,7 @@ def _edit(
         scheme_id=scheme_id,
         preview=preview,
         conflict=conflict,
+        restored=restored,
         is_curator=current_user.is_curator,
         rule_questions=[
             q
@@ -232,39 +315,44 @@ def _edit(
     ), (409 if conflict else 200)
 
 
-def _id_taken(db: Session, scheme_id: str) -> bool:
-    pending = db.exec(
-        select(PendingChange).where(
-            PendingChange.scheme_id == scheme_id, PendingChange.status == "pending"
-        )
-    ).first()
-    return db.get(SchemeRow, scheme_id) is not None or pending is not None
+def _only_what_was_changed(db: Session, form, record: cat.Scheme, base_version: int):
+    """The submitted listing, with every field the editor left alone exactly as the
+    version they opened had it (the form may write a field differently unchanged)."""
+    base = editing.revision_at(db, record.id, base_version)
+    if base is None or base.document is None:
+        return record
+    vocabulary = directory().vocabulary
+    original = cat.Scheme.model_validate(base.document)
+    shown_form = type(form)(
+        formdata=None, data=listing_form.form_data(original, vocabulary, base_version)
+    )
+    shown_raw = listing_form.record_data(shown_form, vocabulary, record.id, original.last_verified)
+    shown, _ = editing.validate_scheme(
+        shown_raw, vocabulary, list(snapshot().organisations.values())
+    )
+    if shown is None:
+        return record
+    kept = editing.keep_untouched(base.document, cat.record(shown), cat.record(record))
+    return cat.Scheme.model_validate(kept)
 
 
-def _save(db: Session, record: cat.Scheme, expected: int | None):
+def _save(
+    db: Session, record: cat.Scheme, expected: int | None, accepted: int | None, note: str | None
+):
     me = _me(db)
     if me.role == editing.CURATOR:
         with directory().session() as write:  # a fresh transaction: the version check comes first
-            editing.publish(write, record, me.email, expected)
+            editing.publish(write, record, me.email, expected, accepted_version=accepted)
+            editing.audit(write, me.email, "publish" if expected else "new-listing", record.id)
         _after_change()
         flash(f"Published: {record.name}.", "success")
         return redirect(url_for("public.scheme", scheme_id=record.id))
-    if expected is not None:
-        current = db.get(SchemeRow, record.id)
-        if current.version != expected:
-            raise editing.EditConflict(*_conflict_details(db, record.id, expected))
-    change = editing.propose(db, record, me, expected)
+    change = editing.propose(db, record, me, expected, accepted, note)
     flash(
         "Sent to a curator for review. The public sees the current version until it is approved.",
         "success",
     )
     return redirect(url_for("editor.change", change_id=change.id))
-
-
-def _conflict_details(db: Session, scheme_id: str, expected: int):
-    scheme, version = editing.published(db, scheme_id)
-    base = editing.revision_at(db, scheme_id, expected)
-    return scheme, editing.diff(base.document if base else None, cat.record(scheme)), version
 
 
 def _preview(record: cat.Scheme) -> dict:
@@ -309,15 +397,10 @@ def verify(scheme_id: str):
 def history(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
-        revisions = db.exec(
-            select(Revision).where(Revision.scheme_id == scheme_id).order_by(Revision.number.desc())
-        ).all()
-        entries = []
-        for i, revision in enumerate(revisions):
-            previous = revisions[i + 1].document if i + 1 < len(revisions) else None
-            entries.append(
-                {"revision": revision, "changes": editing.diff(previous, revision.document)}
-            )
+        entries = [
+            {"revision": revision, "changes": changes}
+            for revision, changes in editing.history(db, scheme_id)
+        ]
         return render_template(
             "editor/history.html", row=row, entries=entries, is_curator=current_user.is_curator
         )
@@ -361,30 +444,25 @@ def _change_or_404(db: Session, change_id: int) -> PendingChange:
 def changes():
     with directory().session() as db:
         mine = editing.organisations_of(db, _me(db))
-        rows = db.exec(
-            select(PendingChange)
-            .where(PendingChange.organisation_id.in_(mine))
-            .order_by(PendingChange.created_at.desc())
-            .limit(200)
-        ).all()
-        return render_template("editor/changes.html", changes=rows)
+        rows = editing.pending_changes(db, mine, only_pending=False)
+        return render_template("editor/changes.html", changes=rows, authors=_authors(db, rows))
 
 
 @bp.get("/changes/<int:change_id>")
 def change(change_id: int):
     with directory().session() as db:
         change = _change_or_404(db, change_id)
-        current = editing.published(db, change.scheme_id)
-        before = cat.record(current[0]) if current else None
         author = db.get(User, change.author_id)
-        stale = change.kind == "edit" and current is not None and current[1] != change.base_version
+        overlaps = editing.blocking_overlaps(db, change)
         record = cat.Scheme.model_validate(change.document)
         return render_template(
             "editor/change.html",
             change=change,
             author=author,
-            changes=editing.diff(before, change.document),
-            stale=stale,
+            changes=editing.change_made(db, change),
+            merges=overlaps is not None and not overlaps,
+            stale=bool(overlaps),
+            overlaps=overlaps or [],
             preview=_preview(record),
             is_curator=current_user.is_curator,
             is_author=author.id == current_user.id,
@@ -453,12 +531,7 @@ def withdraw(change_id: int):
 def reports():
     with directory().session() as db:
         mine = editing.organisations_of(db, _me(db))
-        rows = db.exec(
-            select(ProblemReport)
-            .where(ProblemReport.organisation_id.in_(mine))
-            .order_by(ProblemReport.status, ProblemReport.created_at.desc())
-            .limit(200)
-        ).all()
+        rows = editing.problem_reports(db, mine)
         return render_template("editor/reports.html", reports=rows, schemes=snapshot().schemes)
 
 
@@ -472,17 +545,6 @@ def resolve_report(report_id: int):
         if not note:
             flash("Enter a note saying what you did about the report.", "error")
             return redirect(url_for("editor.reports"))
-        report.status = "resolved"
-        report.resolution = note
-        report.resolved_by = current_user.id
-        report.resolved_at = dt.datetime.now(dt.UTC)
-        db.add(report)
-        editing.audit(
-            db,
-            current_user.email,
-            "report-resolved",
-            f"report {report_id} ({report.scheme_id})",
-            note,
-        )
+        editing.resolve_report(db, report, _me(db), note)
     flash("Report resolved.", "success")
     return redirect(url_for("editor.reports"))

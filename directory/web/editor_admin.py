@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -9,7 +12,7 @@ from sqlmodel import select
 from directory import accounts, editing, store, validation
 from directory import catalogue as cat
 from directory.models import AuditEntry, OrganisationMember, OrganisationRow, User
-from directory.web.editor import bp, curator_only
+from directory.web.editor import bp, curator_only, kept_form_data
 from directory.web.forms import InviteForm, OrganisationForm
 from directory.web.helpers import directory, snapshot
 from directory.yamlfile import LocatedDocument
@@ -132,15 +135,31 @@ def edit_organisation(org_id: str | None):
     if org_id and existing is None:
         abort(404)
     initial = None
+    kept = kept_form_data()
+    if kept:
+        form = OrganisationForm(formdata=kept)
+        form.kind.choices = [
+            (t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms
+        ]
+        return render_template(
+            "editor/organisation.html", form=form, existing=existing, restored=True
+        )
     if existing and request.method == "GET":
-        initial = {**existing.model_dump(), "programmes": _programme_lines(existing.programmes)}
+        initial = {
+            **existing.model_dump(),
+            "programmes": _programme_lines(existing.programmes),
+            "sources": [*(s.model_dump() for s in existing.sources), {}],
+        }
     form = OrganisationForm(data=initial)
+    if request.method == "POST" and request.form.get("action") == "add-source":
+        form.sources.append_entry()
+        return render_template("editor/organisation.html", form=form, existing=existing)
     form.kind.choices = [(t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms]
     if form.validate_on_submit():
         organisation, problems = _organisation_from(form, org_id, existing, catalogue)
         if problems:
             for field, message in problems:
-                target = form._fields.get(field, form.name)
+                target = _organisation_field(form, field)
                 target.errors = [*list(target.errors), message]
         else:
             with directory().session() as db:
@@ -153,19 +172,37 @@ def edit_organisation(org_id: str | None):
     return render_template("editor/organisation.html", form=form, existing=existing)
 
 
+def _organisation_field(form, path: str):
+    """The form field a problem's path ("sources[1].url", "name") names."""
+    match = re.match(r"^sources\[(\d+)\]\.?(\w*)", path)
+    if match and int(match.group(1)) < len(form.sources.entries):
+        entry = form.sources.entries[int(match.group(1))].form
+        return entry._fields.get(match.group(2)) or entry.title
+    return form._fields.get(path.split(".")[0].split("[")[0]) or form.name
+
+
 def _organisation_from(form, org_id, existing, catalogue):
     """The organisation a form describes, checked like a catalogue file: (record, problems)."""
     raw = {
         k: (form[k].data or None) for k in ("name", "abbreviation", "kind", "url", "description")
     }
     raw["id"] = org_id or (form.id.data or "").strip()
-    raw["sources"] = [s.model_dump() for s in existing.sources] if existing else []
-    raw["programmes"], problems = _parse_programmes(form.programmes.data or "", existing)
+    # A form never writes a field it did not show: a field missing from what was sent
+    # (an older page, a tampered form) keeps what the organisation has.
+    if "sources-0-title" in request.form or not existing:
+        raw["sources"] = _sources_from(form.sources)
+    else:
+        raw["sources"] = [s.model_dump() for s in existing.sources]
+    if "programmes" in request.form or not existing:
+        raw["programmes"], problems = _parse_programmes(form.programmes.data or "", existing)
+    else:
+        raw["programmes"], problems = [p.model_dump() for p in existing.programmes], []
+    problems += _courses_in_use(existing, raw["programmes"], catalogue)
     if problems:
         return None, problems
     document = LocatedDocument("form", None)
     organisation, found = validation.validate(document, cat.Organisation, raw)
-    problems = [(p.field.split(".")[0].split("[")[0], p.message) for p in found]
+    problems = [(p.field, p.message) for p in found]
     if organisation is None:
         return None, problems
     base = directory().base_vocabulary
@@ -180,6 +217,40 @@ def _organisation_from(form, org_id, existing, catalogue):
         for p in cat.check_programmes(document, [*others, organisation], base)
     ]
     return (None if problems else organisation), problems
+
+
+def _sources_from(entries) -> list[dict]:
+    keys = ("title", "url", "date", "quote", "note")
+    return [
+        {k: (getattr(e, k).data or None) for k in keys}
+        for e in entries
+        if any(getattr(e, k).data for k in keys)
+    ]
+
+
+def _courses_in_use(existing, programmes: list[dict], catalogue) -> list[tuple[str, str]]:
+    """A course a listing's rule names cannot be removed: the rule would stop working."""
+    if existing is None:
+        return []
+    kept = {p["slug"] for p in programmes}
+    problems = []
+    for programme in existing.programmes:
+        if programme.slug in kept:
+            continue
+        users = [
+            s.name
+            for s in catalogue.schemes.values()
+            if f'"{programme.slug}"' in json.dumps(cat.record(s)["eligibility"])
+        ]
+        if users:
+            problems.append(
+                (
+                    "programmes",
+                    f"Keep {programme.label}: {', '.join(sorted(users))} "
+                    "asks about it. Change that listing first",
+                )
+            )
+    return problems
 
 
 def _programme_lines(programmes) -> str:

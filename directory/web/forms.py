@@ -13,6 +13,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     PasswordField,
     RadioField,
     SelectField,
@@ -87,7 +90,7 @@ class StripWhitespaceForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            if unbound_field.field_class is not PasswordField:
+            if unbound_field.field_class not in (PasswordField, FieldList, FormField):
                 options.setdefault("filters", []).append(_strip)
             return unbound_field.bind(form=form, **options)
 
@@ -167,6 +170,20 @@ class InviteForm(StripWhitespaceForm):
     )
 
 
+class OrganisationSourceForm(Form):
+    """Where a fact about the organisation came from."""
+
+    title = StringField("Title of the page or document", widget=GovTextInput())
+    url = StringField("Web address", widget=GovTextInput())
+    date = StringField(
+        "Date the page gives",
+        description="As the page gives it: 2024, 2024-09 or 2024-09-15",
+        widget=GovTextInput(),
+    )
+    quote = TextAreaField("What it says, in its own words", widget=GovTextArea())
+    note = StringField("Note", widget=GovTextInput())
+
+
 class OrganisationForm(StripWhitespaceForm):
     id = StringField(
         "Short name for web addresses",
@@ -191,6 +208,7 @@ class OrganisationForm(StripWhitespaceForm):
         "can then be asked about local schemes.",
         widget=GovTextArea(),
     )
+    sources = FieldList(FormField(OrganisationSourceForm), min_entries=1)
 
 
 # Reporting a problem with a listing (public, no account) ------------------------------------------

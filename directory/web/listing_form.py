@@ -57,11 +57,28 @@ def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+SOURCE_KEYS = ("title", "url", "date", "quote", "note")
+
+
 class SourceForm(Form):
     title = StringField("Title", widget=GovTextInput())
     url = StringField("Web address", widget=GovTextInput(), validators=[Optional()])
+    date = StringField(
+        "Date the page gives",
+        description="As precisely as the page gives it: 2024, 2024-09 or 2024-09-15",
+        widget=GovTextInput(),
+        validators=[Optional()],
+    )
     quote = TextAreaField("What it says", widget=GovTextArea(), validators=[Optional()])
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
+
+
+def _sources(entries) -> list[dict]:
+    return [
+        {k: (getattr(s, k).data or None) for k in SOURCE_KEYS}
+        for s in entries
+        if any(getattr(s, k).data for k in SOURCE_KEYS)
+    ]
 
 
 class DayMonthYearField(DateField):
@@ -161,7 +178,14 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
 
     role_form = role_form_class(vocabulary)
     attributes: dict[str, Any] = {
-        "version": HiddenField(),
+        "version": HiddenField(),  # the published version the editor started from
+        # After a conflict: the version whose overlapping fields the editor has seen.
+        "accepted_version": HiddenField(),
+        "note": TextAreaField(
+            "Note to the curator (optional)",
+            description="Anything that helps them check the change, like where you read it",
+            widget=GovTextArea(),
+        ),
         "name": StringField("Name", widget=GovTextInput()),
         "listing_type": RadioField(
             "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
@@ -216,6 +240,14 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
         "cost": StringField("Cost", widget=GovTextInput()),
         "duration": StringField("How long it lasts", widget=GovTextInput()),
         "sources": FieldList(FormField(SourceForm), min_entries=1),
+        "status_state": RadioField(
+            "Does it still run?",
+            choices=terms("statuses"),
+            default="unknown",
+            widget=GovRadioInput(),
+        ),
+        "status_checked": DayMonthYearField("When you checked", validators=[Optional()]),
+        "status_evidence": FieldList(FormField(SourceForm), min_entries=1),
         **{f"role_{role}": FormField(role_form) for role in vocabulary.slugs("roles")},
     }
     if new:
@@ -251,6 +283,9 @@ def form_data(scheme: cat.Scheme, vocabulary: Vocabulary, version: int | None) -
         "cost": scheme.cost or "",
         "duration": scheme.duration or "",
         "sources": [s.model_dump() for s in scheme.sources] + [{}],
+        "status_state": scheme.status.state,
+        "status_checked": scheme.status.checked,
+        "status_evidence": [s.model_dump() for s in scheme.status.evidence] + [{}],
     }
     for role in vocabulary.slugs("roles"):
         data[f"role_{role}"] = _role_data(scheme.eligibility.get(role), vocabulary)
@@ -317,11 +352,7 @@ def record_data(form, vocabulary: Vocabulary, scheme_id: str, last_verified) -> 
         for w in form.windows
         if w.opens.data or w.closes.data
     ]
-    sources = [
-        {k: (getattr(s, k).data or None) for k in ("title", "url", "quote", "note")}
-        for s in form.sources
-        if any(getattr(s, k).data for k in ("title", "url", "quote", "note"))
-    ]
+    sources = _sources(form.sources)
     return {
         "id": scheme_id,
         "name": form.name.data,
@@ -345,6 +376,11 @@ def record_data(form, vocabulary: Vocabulary, scheme_id: str, last_verified) -> 
         "cost": form.cost.data or None,
         "duration": form.duration.data or None,
         "sources": sources,
+        "status": {
+            "state": form.status_state.data or "unknown",
+            "evidence": _sources(form.status_evidence),
+            "checked": form.status_checked.data,
+        },
         "last_verified": last_verified,
     }
 
@@ -384,6 +420,9 @@ _FIELD_NAMES = {
     "applications.how": "applications_how",
     "applications.timing": "applications_timing",
     "id": "scheme_id",
+    "status.state": "status_state",
+    "status.checked": "status_checked",
+    "status.evidence": "status_evidence",
 }
 
 
@@ -401,9 +440,13 @@ def _field_for(form, path: str):
     for prefix, name in _FIELD_NAMES.items():
         if path == prefix or path.startswith(prefix + "."):
             return form._fields.get(name)
-    match = re.match(r"^(sources|applications\.windows)\[(\d+)\]\.?(\w*)", path)
+    match = re.match(r"^(sources|applications\.windows|status\.evidence)\[(\d+)\]\.?(\w*)", path)
     if match:
-        entries = form.sources if match.group(1) == "sources" else form.windows
+        entries = {
+            "sources": form.sources,
+            "applications.windows": form.windows,
+            "status.evidence": form.status_evidence,
+        }[match.group(1)]
         index = int(match.group(2))
         if index < len(entries.entries):
             entry = entries.entries[index]

@@ -45,21 +45,19 @@ def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
     me = representations.answers_from_prefixed(state.answers, directory().vocabulary)
     within = helpers.search_within(snapshot(), state.open_now, me)
     query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
-    results, degraded = directory().search(query, helpers.snapshot_and_version())
-    return results, degraded, me
+    return directory().search(query, helpers.snapshot_and_version()), me
 
 
 @bp.get("/search")
 def search_page():
     vocabulary = directory().vocabulary
     state = SearchState.from_args(request.args, vocabulary)
-    results, degraded, me = run_search(state)
+    results, me = run_search(state)
     catalogue = snapshot()
     return render_template(
         "public/search.html",
         state=state,
         results=results,
-        degraded=degraded,
         searching_as_me=me is not None,
         schemes=catalogue.schemes,
         organisations=catalogue.organisations,
@@ -132,7 +130,7 @@ def search_csv():
     """Every listing in a result set, as CSV (all pages)."""
     state = SearchState.from_args(request.args, directory().vocabulary)
     state.page = 1
-    results, _, _ = run_search(state, page_size=100_000)
+    results, _ = run_search(state, page_size=100_000)
     catalogue = snapshot()
     buffer = io.StringIO()
     writer = csv.writer(buffer)

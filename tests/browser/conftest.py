@@ -101,7 +101,6 @@ def serving(folder: Path) -> Iterator[Server]:
         {
             "SECRET_KEY": "browser-tests",
             "DATABASE_URL": f"sqlite:///{folder / 'directory.sqlite3'}",
-            "INDEX_DIR": str(folder / "search-index"),
             "CATALOGUE_FILE": str(FIXTURE_CATALOGUE),
             "AUTO_IMPORT": True,
             "BUILD_INDEX": True,

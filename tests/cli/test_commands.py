@@ -84,25 +84,14 @@ def test_import_is_idempotent_and_export_round_trips(run, tmp_path, catalogue):
     )
 
 
-def test_index_rebuilds_a_deleted_search_index_from_the_database(run, tmp_path, catalogue):
-    from directory import search
-    from directory.config import Settings
-
+def test_there_is_no_index_to_build_or_check(run, tmp_path):
+    """The search index is built in memory from the catalogue: no command builds it, and
+    the doctor has nothing to say about it, nor leaves a folder for it."""
     assert run("import").exit_code == 0
-    index_dir = Settings.from_env().index_dir
-    shutil.rmtree(index_dir)
-    result = run("index")
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith(
-        f"search index rebuilt in {index_dir}: {len(catalogue.schemes)} listings at"
-    )
-    manager = search.IndexManager(index_dir)
-    try:
-        assert manager.store.current() is not None
-        doctor = run("doctor")
-        assert "ok    search index: current" in doctor.output, doctor.output
-    finally:
-        manager.close()
+    assert run("index").exit_code == 2  # no such command
+    doctor = run("doctor")
+    assert "search index" not in doctor.output, doctor.output
+    assert not list(tmp_path.rglob("*index*"))
 
 
 def test_export_writes_hsds_open_data(run, tmp_path, monkeypatch, catalogue):

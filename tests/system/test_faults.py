@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURE_CATALOGUE
-from tests.system.support import Site, wait_for
+from tests.system.support import Browser, Site, add_curator, wait_for
 
 
 @pytest.fixture
@@ -49,6 +49,30 @@ def test_a_database_outage_gives_a_friendly_503_and_service_resumes(site, cluste
     wait_for(lambda: site.get("/search?q=physio").status == 200, timeout=30, what="recovery")
     assert site.get("/readyz").status == 200
     assert site.process.pid == pid and site.process.poll() is None  # no restart
+
+
+SIGNED_IN_PAGES = ["/", "/search?q=physio", "/schemes/csp-mentoring", "/editor/", "/sign-in"]
+
+
+def test_a_signed_in_curator_gets_the_same_503_page_during_an_outage(site, cluster):
+    """Loading the signed-in user needs the database too: the 503 page must not."""
+    curator = Browser(site)
+    curator.sign_in(add_curator(site))
+    assert curator.get("/editor/").status == 200
+    cluster.stop()
+    try:
+        wait_for(lambda: curator.get("/").status == 503, timeout=20, what="a 503")
+        for path in SIGNED_IN_PAGES:
+            page = curator.get(path)
+            assert page.status == 503, (path, page.text[:300])
+            assert "Sorry, the service is unavailable" in page.text, path
+            assert page.headers.get("Retry-After") == "30", path
+            assert "Content-Security-Policy" in page.headers, path
+        api = curator.get("/api/v1/schemes?q=physio")
+        assert api.status == 503 and '"status":503' in api.text
+    finally:
+        cluster.start()
+    wait_for(lambda: curator.get("/editor/").status == 200, timeout=30, what="recovery")
 
 
 def index_folder(site: Site) -> Path:

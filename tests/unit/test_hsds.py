@@ -10,7 +10,7 @@ import pytest
 from directory import catalogue as cat
 from directory import facets, hsds
 from directory.models import Revision
-from tests.hsds_schemas import problems
+from tests.hsds_schemas import compiled, problems
 
 BASE = "https://mentoring.example.org"
 IMPORTED = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
@@ -80,12 +80,38 @@ def test_the_validator_follows_references_between_schema_files(catalogue):
     """A broken nested object must fail, or the tests above prove nothing."""
     service = hsds.service(catalogue.schemes["csp-mentoring"], catalogue, BASE, [])
     service["metadata"] = [{"id": "x", "last_action_type": "update"}]
-    service["attributes"][0]["taxonomy_term"]["taxonomy"] = {"id": "t"}
+    service["attributes"][0]["taxonomy_term"]["taxonomy_detail"] = {"id": "t"}
     service["organization"] = {"id": "o", "name": "No description"}
     found = problems("service", service)
     assert "metadata/0: 'field_name' is a required property" in found
-    assert "attributes/0/taxonomy_term/taxonomy: 'name' is a required property" in found
+    assert "attributes/0/taxonomy_term/taxonomy_detail: 'name' is a required property" in found
     assert "organization: 'description' is a required property" in found
+
+
+def test_the_schemas_are_hsds_3_0_as_released_where_taxonomy_is_text(catalogue):
+    """The pre-release draft we once vendored took the taxonomy object in `taxonomy`."""
+    service = hsds.service(catalogue.schemes["csp-mentoring"], catalogue, BASE)
+    term = service["attributes"][0]["taxonomy_term"]
+    term["taxonomy"] = term["taxonomy_detail"]
+    found = problems("service", service)
+    assert found and all(m.startswith("attributes/0/taxonomy_term/taxonomy:") for m in found)
+
+
+def test_the_compiled_schema_has_every_reference_written_out():
+    organization = compiled("service")["properties"]["organization"]
+    assert organization["required"] == ["id", "name", "description"]
+    term = compiled("attribute")["properties"]["taxonomy_term"]["properties"]
+    assert term["taxonomy"]["type"] == "string"
+    assert term["taxonomy_detail"]["required"] == ["id", "name", "description"]
+
+
+def test_every_real_listing_and_organisation_is_valid_hsds(real_catalogue):
+    """What the site publishes, not only the fixture: the probe found every real one failing."""
+    document = json.loads(hsds.export(real_catalogue, BASE, {}))
+    for organization in document["organizations"]:
+        assert problems("organization", organization) == [], organization["name"]
+    for service in hsds.services(real_catalogue, BASE, with_organization=True):
+        assert problems("service", service) == [], service["name"]
 
 
 def test_every_service_belongs_to_an_exported_organization(exported):
@@ -137,7 +163,35 @@ def test_known_facts_are_carried_over(catalogue):
     assert service["url"] == scheme.url
     assert service["fees_description"] == "Free for CSP members"
     assert service["description"] == f"{scheme.summary}\n\n{scheme.description}"
-    assert service["status"] == "active"
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("running", "active"),
+        ("not-running-now", "temporarily closed"),
+        ("ended", "defunct"),
+        ("unknown", "active"),
+    ],
+)
+def test_a_listing_status_becomes_the_hsds_service_status(catalogue, state, status):
+    scheme = catalogue.schemes["csp-mentoring"]
+    scheme = scheme.model_copy(update={"status": cat.ListingStatus(state=state)})
+    service = hsds.service(scheme, catalogue, BASE)
+    assert service["status"] == status
+    assert problems("service", service) == []
+
+
+def test_an_unknown_status_is_exported_as_active_with_the_doubt_as_an_alert(catalogue):
+    scheme = catalogue.schemes["csp-mentoring"]
+    unknown = scheme.model_copy(update={"status": cat.ListingStatus(state="unknown")})
+    assert hsds.service(unknown, catalogue, BASE)["alert"] == hsds.UNKNOWN_STATUS_ALERT
+    running = scheme.model_copy(update={"status": cat.ListingStatus(state="running")})
+    assert "alert" not in hsds.service(running, catalogue, BASE)
+
+
+def test_every_status_in_the_vocabulary_has_an_hsds_status(catalogue):
+    assert set(catalogue.vocabulary.slugs("statuses")) == set(hsds.SERVICE_STATUS)
 
 
 def test_an_organisation_without_a_description_is_described_by_its_kind(catalogue):
@@ -235,8 +289,9 @@ def test_professions_and_mentoring_types_are_taxonomy_attributes(catalogue):
         term = attribute["taxonomy_term"]
         assert attribute["taxonomy_term_id"] == term["id"]
         assert attribute["link_id"] == service["id"]
-        assert term["taxonomy_id"] == term["taxonomy"]["id"]
-        by_taxonomy.setdefault(term["taxonomy"]["name"], []).append(term["code"])
+        assert term["taxonomy_id"] == term["taxonomy_detail"]["id"]
+        assert term["taxonomy"] == term["taxonomy_detail"]["name"]
+        by_taxonomy.setdefault(term["taxonomy"], []).append(term["code"])
     assert by_taxonomy == {
         "ahp-directory-professions": facets.scheme_facets(scheme, catalogue)["profession"],
         "ahp-directory-mentoring-types": ["traditional", "cross-disciplinary"],

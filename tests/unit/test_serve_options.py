@@ -43,5 +43,25 @@ def test_the_environment_chooses_then_the_command_line(two_cores, monkeypatch):
 def test_request_logs_leave_out_query_strings_and_referrers():
     options = serve.options()
     assert "%(U)s" in options["access_log_format"]  # the path alone
-    for field in ("%(r)s", "%(q)s", "%(f)s", "%(a)s"):  # request line, query, referrer, agent
+    # request line, query, referrer, agent, the visitor's address (the privacy page says so)
+    for field in ("%(r)s", "%(q)s", "%(f)s", "%(a)s", "%(h)s"):
         assert field not in options["access_log_format"]
+
+
+def test_the_server_prunes_at_start_and_then_on_a_schedule_until_stopped(monkeypatch):
+    import threading
+    import time
+
+    runs = []
+    monkeypatch.setattr(serve, "prune_now", runs.append)
+    stop = threading.Event()
+    thread = threading.Thread(target=serve.prune_every, args=(0.01, "sqlite://", stop))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(runs) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(runs) >= 3 and set(runs) == {"sqlite://"}
+    assert serve.options()["when_ready"] is serve.start_pruning

@@ -17,7 +17,6 @@ def make_app(tmp_path, database_url: str, **config):
             "TESTING": True,
             "SECRET_KEY": "test",
             "DATABASE_URL": database_url,
-            "INDEX_DIR": str(tmp_path / "search-index"),
             "CATALOGUE_FILE": str(FIXTURE_CATALOGUE),
             "WTF_CSRF_ENABLED": False,
             # Tests change the database behind the app's back and look at once; how long

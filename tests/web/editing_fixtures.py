@@ -118,13 +118,12 @@ def editing_template(tmp_path_factory):
 
 
 def copy_editing_app(template, tmp_path: Path, database_file: Path | None = None, **config):
-    """A fresh app on a copy of the template's database and index."""
+    """A fresh app on a copy of the template's database."""
     from tests.web.conftest import make_app
 
     folder, found = template
     database_file = database_file or tmp_path / "test.sqlite3"
     shutil.copy(folder / "test.sqlite3", database_file)
-    shutil.copytree(folder / "search-index", tmp_path / "search-index")
     app = make_app(tmp_path, f"sqlite:///{database_file}", **config)
     app.extensions["editing_ids"] = found
     return app

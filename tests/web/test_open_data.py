@@ -11,7 +11,7 @@ from flask import url_for
 
 from directory import catalogue as cat
 from directory import editing, hsds
-from tests.hsds_schemas import problems
+from tests.hsds_schemas import page_problems, problems
 
 SERVICES = "/api/v1/hsds/services"
 FEED = "/feeds/application-windows.ics"
@@ -54,6 +54,18 @@ def test_the_default_page_holds_a_small_catalogue_whole(client, catalogue):
 def test_past_the_last_page_is_an_empty_page(client):
     page = client.get(f"{SERVICES}?page=3&per_page=10").json
     assert (page["empty"], page["size"], page["contents"]) == (True, 0, [])
+
+
+@pytest.mark.parametrize("query", ["per_page=100", "per_page=10&page=2", "page=3&per_page=10"])
+def test_every_list_page_is_a_valid_hsds_page(client, query):
+    assert page_problems("/services", client.get(f"{SERVICES}?{query}").json) == []
+
+
+def test_every_service_alone_is_valid_hsds_with_its_organization(client, catalogue):
+    for slug in catalogue.schemes:
+        service = client.get(f"{SERVICES}/{hsds.service_id(slug)}").json
+        assert problems("service", service) == [], slug
+        assert problems("organization", service["organization"]) == [], slug
 
 
 def test_every_service_on_the_pages_is_valid_hsds_with_its_history(client):
@@ -119,7 +131,9 @@ def test_links_in_hsds_data_are_the_sites_own_pages(app, client):
         assert terms["traditional"]["term_uri"] == url_for(
             "public.mentoring_type", slug="traditional", _external=True
         )
-        assert terms["traditional"]["taxonomy"]["uri"] == url_for("api.taxonomy", _external=True)
+        assert terms["traditional"]["taxonomy_detail"]["uri"] == url_for(
+            "api.taxonomy", _external=True
+        )
 
 
 def test_an_edit_on_the_site_shows_in_the_service_metadata(fresh_app):

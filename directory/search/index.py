@@ -1,0 +1,158 @@
+"""The search index: Whoosh in memory (RamStorage), following the catalogue.
+
+Each process builds it from the catalogue it holds (`directory serve` builds it once in
+the master, so forked workers share it), and brings it up to each new catalogue version
+through Whoosh's writer: only the listings whose fingerprint changed. Nothing is on disk,
+so there is nothing to go missing, half-written or corrupt.
+
+Whoosh holds each listing's words and their counts. Everything else a search needs comes
+from the catalogue: names for sorting, facet values, field lengths for scoring, spelling
+words. A `Snapshot` is the index at one catalogue version, with the tables a search reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+
+from directory import facets as facet_defs
+from directory.catalogue import Catalogue, Scheme
+from directory.search import words
+
+TERMS = "terms"  # vocabulary terms a listing's own words mention, as "set:slug"
+LABELS = "labels"  # the labels of what its rules accept
+SCORED_FIELDS = (*words.TEXT_FIELDS, LABELS, TERMS)
+REBUILD_ABOVE = 1000  # more changed listings than this: build afresh (cheaper than updating)
+SEGMENTS_BEFORE_MERGE = 16  # each edit adds a small segment; past this many, Whoosh merges
+
+
+def make_schema() -> Schema:
+    # The words arrive analysed (see Entry), so the fields only split on spaces: one
+    # analysis per listing, the same one queries get. No positions; only ids are kept.
+    return Schema(
+        id=ID(unique=True, sortable=True),
+        **{name: TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False) for name in SCORED_FIELDS},
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One listing as the index takes it, worked out once per version of the listing."""
+
+    words: dict[str, list[str]]  # field -> its words, analysed
+    facets: dict[str, list[str]]
+    spelling: frozenset[str]
+    name_key: tuple[str, str]  # (lower-case name, id): the order "sort by name" gives
+
+    @classmethod
+    def of(cls, scheme: Scheme, catalogue: Catalogue) -> Entry:
+        vocabulary = catalogue.vocabulary
+        text = words.listing_text(scheme, catalogue)
+        values = facet_defs.scheme_facets(scheme, catalogue)
+        found: dict[str, list[str]] = {}
+        terms: list[str] = []
+        spelling: set[str] = set()
+        for name, weight in words.TEXT_FIELDS.items():
+            plain = words.plain_words(text[name])
+            found[name] = words.indexed(plain)
+            # Each term repeated as often as its field weighs: a listing whose name says
+            # "speech and language therapy" outranks one that mentions it in passing.
+            stemmed = [words.stem(w) for w in plain]
+            terms += sorted(words.mentioned_terms(vocabulary, stemmed)) * int(weight)
+            if name != "description":
+                spelling |= words.spelling(plain)
+        found[TERMS] = terms
+        found[LABELS] = words.indexed(words.plain_words(" ".join(words.labels(vocabulary, values))))
+        return cls(found, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
+
+    def document(self, scheme_id: str) -> dict[str, str]:
+        return {"id": scheme_id, **{name: " ".join(ws) for name, ws in self.words.items()}}
+
+
+class LiveIndex:
+    """One process's index, kept at the newest catalogue version it has been given.
+
+    `get` never winds it back: a request that began before a newer catalogue arrived is
+    answered from the newer snapshot (the web layer drops hits its catalogue lacks).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()  # one writer at a time; readers never wait
+        self._current = None  # Snapshot
+        self._index = None  # whoosh Index on RamStorage
+        self._entries: dict[str, Entry] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._spelling: Counter[str] = Counter()
+        self._segments = 0
+
+    def get(self, catalogue: Catalogue, version: int):
+        current = self._current
+        if current is not None and current.version >= version:
+            return current
+        with self._lock:
+            current = self._current
+            if current is None or current.version < version:
+                self._current = self._brought_to(catalogue, version)
+            return self._current
+
+    @property
+    def version(self) -> int | None:
+        """The catalogue version the index is at (None before the first build)."""
+        return None if self._current is None else self._current.version
+
+    def close(self) -> None:
+        """Nothing to close: kept so callers can let go of the index the same way."""
+
+    def _brought_to(self, catalogue: Catalogue, version: int):
+        from directory.search.query import Snapshot
+
+        known = self._fingerprints
+        changed = [i for i in catalogue.schemes if known.get(i) != catalogue.fingerprint(i)]
+        removed = [i for i in self._fingerprints if i not in catalogue.schemes]
+        if self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
+            self._build(catalogue)
+        elif changed or removed:
+            self._update(catalogue, changed, removed)
+        return Snapshot(self._index.searcher(), catalogue, version, self._entries, self._spelling)
+
+    def _build(self, catalogue: Catalogue) -> None:
+        self._entries, self._fingerprints, self._spelling = {}, {}, Counter()
+        self._index = RamStorage().create_index(make_schema())
+        writer = self._index.writer()
+        for scheme_id, scheme in catalogue.schemes.items():
+            writer.add_document(**self._enter(scheme, catalogue).document(scheme_id))
+        writer.commit()
+        self._segments = 1
+
+    def _update(self, catalogue: Catalogue, changed: list[str], removed: list[str]) -> None:
+        writer = self._index.writer()
+        for scheme_id in removed:
+            writer.delete_by_term("id", scheme_id)
+            self._forget(scheme_id)
+        for scheme_id in changed:
+            self._forget(scheme_id)
+            entry = self._enter(catalogue.schemes[scheme_id], catalogue)
+            writer.update_document(**entry.document(scheme_id))
+        # Merging rewrites segments a snapshot in use may still read: only now and then.
+        self._segments += 1
+        merge = self._segments > SEGMENTS_BEFORE_MERGE
+        writer.commit(merge=merge)
+        if merge:
+            self._segments = len(self._index.reader().leaf_readers())
+
+    def _enter(self, scheme: Scheme, catalogue: Catalogue) -> Entry:
+        entry = self._entries[scheme.id] = Entry.of(scheme, catalogue)
+        self._fingerprints[scheme.id] = catalogue.fingerprint(scheme.id)
+        self._spelling.update(entry.spelling)
+        return entry
+
+    def _forget(self, scheme_id: str) -> None:
+        entry = self._entries.pop(scheme_id, None)
+        self._fingerprints.pop(scheme_id, None)
+        if entry is not None:
+            self._spelling.subtract(entry.spelling)
