@@ -87,7 +87,7 @@ def _filters_changed_nothing(state: SearchState, results: search.Results) -> boo
     if not state.filters or not results.total:
         return False
     unfiltered = SearchState(text=state.text, open_now=state.open_now, answers=state.answers)
-    without, _, _ = run_search(unfiltered, page_size=1)
+    without, _ = run_search(unfiltered, page_size=1)
     return without.total == results.total
 
 
