@@ -6,7 +6,7 @@
 # bench/README.md keeps. Needs `npm ci` (Lighthouse is a devDependency) and Chromium.
 #
 #   bench/lighthouse.sh                 # from the repository root, in a fresh shell
-#   RUNS=1 PORT=5150 bench/lighthouse.sh
+#   RUNS=1 PORT=5150 ONLY="home results" bench/lighthouse.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,7 @@ for _ in $(seq 50); do curl -fs -o /dev/null "$BASE/" && break; sleep 0.2; done
 for entry in "${PAGES[@]}"; do
   name="${entry%%|*}"
   path="${entry#*|}"
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
   curl -fs -o /dev/null "$BASE$path"  # warm the caches once, as a visitor after the first would
   for run in $(seq "$RUNS"); do
     npx --no-install lighthouse "$BASE$path" --quiet --output=json \

@@ -135,7 +135,11 @@ class Settings:
             environment=environ.get("DIRECTORY_ENV", "development"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             trusted_proxies=_whole_number(environ.get("TRUSTED_PROXIES") or "0"),
-            base_url=(environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            # Links the command line prints (invitations) point where scripts/site.sh
+            # serves: its PORT, unless BASE_URL says otherwise.
+            base_url=(
+                environ.get("BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or 5000}"
+            ).rstrip("/"),
             **_mail_settings(environ),
             extra={k: environ[k] for k in ("TRUSTED_PROXIES", "SMTP_PORT") if k in environ},
         )

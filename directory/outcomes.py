@@ -210,8 +210,11 @@ class Steps:
             answer = answers.get(question)
             if answer is None:
                 continue
+            unsure_of_rest = rules.NOT_SURE in answer  # "these, and not sure about the rest"
             for i, accepts, negated, attainable in predicates:
                 if answer.isdisjoint(accepts):
+                    if unsure_of_rest:
+                        continue  # possible, as for an unknown answer
                     found[i] = ELIGIBLE if negated else POSSIBLE if attainable else INELIGIBLE
                 else:
                     found[i] = INELIGIBLE if negated else ELIGIBLE

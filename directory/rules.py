@@ -195,9 +195,10 @@ def parse_answers(vocabulary: Vocabulary, raw: Mapping[str, Iterable[str] | str 
     """Turn request or command-line values into Answers, applying declared defaults.
 
     Missing questions and "not-sure" are unknown (None); for a multiple-choice
-    question "none" means none of the options. Keys that are not question ids
-    are ignored; a value outside the vocabulary raises AnswerErrors naming every
-    bad parameter with its valid values.
+    question "none" means none of the options, and options ticked with "not-sure"
+    mean "these, and I'm not sure about the rest" (the set keeps "not-sure"). Keys
+    that are not question ids are ignored; a value outside the vocabulary raises
+    AnswerErrors naming every bad parameter with its valid values.
     """
     answers: dict[str, frozenset[str] | None] = {}
     errors: list[AnswerError] = []
@@ -223,13 +224,14 @@ def _parse_answer(vocabulary: Vocabulary, question, values: list[str]) -> frozen
         raise AnswerError(question.id, f'unknown value "{unknown[0]}"{hint}', valid)
     if len(values) > 1 and not question.multiple:
         raise AnswerError(question.id, "give one value only", valid)
-    for special in (NOT_SURE, NONE_OF_THESE):
-        if special in values and len(values) > 1:
-            raise AnswerError(
-                question.id, f'"{special}" cannot be combined with other answers', valid
-            )
-    if NOT_SURE in values:
+    if NONE_OF_THESE in values and len(values) > 1:
+        raise AnswerError(
+            question.id, f'"{NONE_OF_THESE}" cannot be combined with other answers', valid
+        )
+    if set(values) == {NOT_SURE}:
         return None
+    # "These, and I'm not sure about the rest": the ticked ones are known, the others
+    # unknown. NOT_SURE stays in the set to say so (see Evaluator._predicate).
     return frozenset() if NONE_OF_THESE in values else frozenset(values)
 
 
@@ -293,7 +295,12 @@ class Evaluator:
                 Status.POSSIBLE, needs=(vocabulary.sentence(node.question, "unknown", written),)
             )
         matched = tuple(vocabulary.term(set_name, s) for s in sorted(answer & node.accepts))
-        answered = tuple(vocabulary.term(set_name, s) for s in sorted(answer))
+        answered = tuple(vocabulary.term(set_name, s) for s in sorted(answer - {NOT_SURE}))
+        unsure_of_rest = NOT_SURE in answer and not matched
+        if unsure_of_rest:  # not among the ticked ones, and not sure about the others
+            return Outcome(
+                Status.POSSIBLE, needs=(vocabulary.sentence(node.question, "unknown", written),)
+            )
         if node.negated:
             if matched:
                 return Outcome(

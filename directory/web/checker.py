@@ -101,7 +101,7 @@ def _options(question_id: str, raw: journey.Raw) -> list[dict]:
             or term.institution in studying_at
         )
 
-    return [
+    options = [
         {
             "value": value,
             "text": text,
@@ -111,6 +111,32 @@ def _options(question_id: str, raw: journey.Raw) -> list[dict]:
         for value, text in choices(vocabulary, question)
         if offered(value)
     ]
+    if question.term_set == "memberships" and raw.get("profession"):
+        options = _profession_first(options, terms, raw["profession"][0])
+    if question.multiple:  # "these, and I'm not sure about the rest" (issue #19)
+        for option in options:
+            if option["value"] == rules.NOT_SURE:
+                option["text"] = "I’m not sure about the rest"
+                option["hint"] = "Tick it with the ones you are sure of, or on its own."
+    return options
+
+
+def _profession_first(options: list[dict], terms: dict, profession: str) -> list[dict]:
+    """Memberships in the order that fits the person: their own profession's bodies,
+    then those for every profession, then the rest (group "rest": folded away)."""
+
+    def group(option: dict) -> str:
+        term = terms.get(option["value"])
+        if term is None or option["special"]:
+            return "special"
+        if term.profession == profession:
+            return "own"
+        return "cross" if term.profession is None else "rest"
+
+    order = ("own", "cross", "rest", "special")
+    for option in options:
+        option["group"] = group(option)
+    return sorted(options, key=lambda option: order.index(option["group"]))
 
 
 @bp.get("/answers")
@@ -209,7 +235,10 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     if profession and role != "mentor":
         specific = {
             "term": vocabulary.term("professions", profession),
-            "listed": bool(representations.own_listings(profession, catalogue, vocabulary)),
+            "listed": bool(
+                representations.own_listings(profession, catalogue, vocabulary)
+                or helpers.own_body_listings(profession, catalogue)
+            ),
             "body": representations.professional_body(profession, vocabulary),
             "quiet_body": helpers.body_without_scheme(profession, catalogue),
         }
@@ -221,7 +250,7 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
         "unsure": [
             vocabulary.questions[q]
             for q in vocabulary.questions
-            if q in raw and answers.get(q) is None
+            if q in raw and (answers.get(q) is None or rules.NOT_SURE in answers[q])
         ],
         "search_url": url_for("public.search_page") + (f"?{search_query}" if search_query else ""),
         "quiz_url": url_for("guide.take_quiz", quiz_id="mentoring-fit")

@@ -66,14 +66,14 @@ def _field(vocabulary: Vocabulary, question: Question):
 
 
 def _on_its_own(question: Question):
-    """ "None of these" and "I'm not sure" cannot be ticked with anything else."""
+    """ "None of these" cannot be ticked with anything else. "I'm not sure" can: ticked
+    with some options it means "these, and I'm not sure about the rest"."""
     none_label = question.none_label or "None of these"
 
     def check(form, field):
         chosen = set(field.data or [])
-        for special, label in ((NONE_OF_THESE, none_label), (NOT_SURE, NOT_SURE_LABEL)):
-            if special in chosen and len(chosen) > 1:
-                raise ValidationError(f"Select ‘{label}’ on its own, or untick it")
+        if NONE_OF_THESE in chosen and len(chosen) > 1:
+            raise ValidationError(f"Select ‘{none_label}’ on its own, or untick it")
 
     return check
 

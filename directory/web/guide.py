@@ -93,7 +93,8 @@ def take_quiz(quiz_id: str):
         abort(404)
     vocabulary = directory().vocabulary
     mine = journey.raw_answers(request.args, vocabulary, prefix=ANSWER_PREFIX)  # from the checker
-    chosen = {q.id: request.args.get(q.id, "") for q in the_quiz.questions}
+    known = _known_from_checker(the_quiz, mine)  # not asked again
+    chosen = {q.id: known.get(q.id) or request.args.get(q.id, "") for q in the_quiz.questions}
     errors, result = {}, None
     if request.args.get(ANSWERED) == "1":
         try:
@@ -108,13 +109,14 @@ def take_quiz(quiz_id: str):
             errors=errors,
             has_errors=bool(errors),
             carried=journey.as_pairs(mine, ANSWER_PREFIX),
+            known=known,
         )
     return render_template(
         "guide/quiz_result.html",
         quiz=the_quiz,
         result=result,
         labels=_outcome_labels(the_quiz),
-        schemes=_matching_schemes(the_quiz, result, mine),
+        schemes=_matching_schemes(the_quiz, result, mine or _as_checker_answers(chosen)),
         mine=bool(mine),
         again_url=url_for("guide.take_quiz", quiz_id=quiz_id)
         + _query(journey.as_pairs(mine, ANSWER_PREFIX)),
@@ -124,6 +126,33 @@ def take_quiz(quiz_id: str):
             [("role", "mentor"), *journey.as_pairs({k: v for k, v in mine.items() if k != "role"})]
         ),
     )
+
+
+# A quiz question the checker has already answered: (the checker's question, its answer
+# -> the quiz's answer). "Are you a student?" is the checker's stage.
+FROM_CHECKER = {"student": ("stage", {"student": "yes", "qualified": "no"})}
+
+
+def _known_from_checker(the_quiz: quiz.Quiz, mine: journey.Raw) -> dict[str, str]:
+    """The quiz's answers the checker's answers already give, by quiz question id."""
+    known = {}
+    for question in the_quiz.questions:
+        checker_question, answers = FROM_CHECKER.get(question.id, (None, {}))
+        given = mine.get(checker_question, [])
+        if len(given) == 1 and given[0] in answers:
+            known[question.id] = answers[given[0]]
+    return known
+
+
+def _as_checker_answers(chosen: dict[str, str]) -> journey.Raw:
+    """The checker's answers a standalone quiz's answers give ("Are you a student? No":
+    qualified), so its suggestions fit the person, not everyone."""
+    raw = {}
+    for quiz_question, (checker_question, answers) in FROM_CHECKER.items():
+        by_quiz_answer = {quiz_answer: value for value, quiz_answer in answers.items()}
+        if chosen.get(quiz_question) in by_quiz_answer:
+            raw[checker_question] = [by_quiz_answer[chosen[quiz_question]]]
+    return raw
 
 
 def _query(pairs) -> str:
@@ -143,28 +172,33 @@ def _outcome_labels(the_quiz: quiz.Quiz) -> dict[str, str]:
 
 def _matching_schemes(
     the_quiz: quiz.Quiz, result: quiz.Result, mine: journey.Raw
-) -> dict[str, list]:
-    """For each suggested form of mentoring, the schemes offering it, and, if the person
-    came from the checker, only those open or possibly open to them."""
+) -> dict[str, dict]:
+    """For each suggested form of mentoring: the listings offering it that are open or
+    possibly open to the person ("open"), and, where none is, the others that offer it
+    with what stands in the way ("elsewhere": (listing, decision))."""
     if the_quiz.outcome_set != "mentoring_types":
         return {}
     catalogue = snapshot()
-    allowed = None
+    outcomes = None
     if mine:
         try:
             answers = rules.parse_answers(directory().vocabulary, mine)
         except rules.AnswerErrors:
             answers = None  # answers we cannot read: show every scheme instead
         if answers is not None:
-            allowed = directory().not_ruled_out(answers, catalogue)
-    return {
-        finding.outcome.id: sorted(
+            outcomes = directory().outcomes(answers, catalogue)
+    allowed = set(catalogue.rule_table.ids_in(outcomes.not_ruled_out)) if outcomes else None
+    found = {}
+    for finding in result.findings:
+        offering = sorted(
             (
                 s
                 for s in catalogue.schemes.values()
-                if finding.outcome.id in s.mentoring_types and (allowed is None or s.id in allowed)
+                if finding.outcome.id in s.mentoring_types and s.joinable
             ),
             key=lambda s: s.name,
         )
-        for finding in result.findings
-    }
+        open_ = [s for s in offering if allowed is None or s.id in allowed]
+        elsewhere = [] if open_ else [(s, outcomes.decision(s.id)) for s in offering]
+        found[finding.outcome.id] = {"open": open_, "elsewhere": elsewhere}
+    return found

@@ -312,6 +312,13 @@ def facts_basis(scheme: Scheme, day: dt.date | None = None) -> dict:
     }
 
 
+def own_body_listings(profession: str, catalogue: Catalogue) -> list[str]:
+    """The ids of the listings the profession's own professional body offers."""
+    memberships = directory().vocabulary.term_sets["memberships"].terms
+    bodies = [m.slug for m in memberships if m.profession == profession]
+    return [i for body in bodies for i in catalogue.by_provider.get(body, [])]
+
+
 def body_without_scheme(profession: str, catalogue: Catalogue):
     """The profession's own professional body, when the catalogue knows it and lists no
     scheme of its (its description then says what its public pages showed), else None."""

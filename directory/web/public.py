@@ -87,7 +87,7 @@ def _filters_changed_nothing(state: SearchState, results: search.Results) -> boo
     if not state.filters or not results.total:
         return False
     unfiltered = SearchState(text=state.text, open_now=state.open_now, answers=state.answers)
-    without, _, _ = run_search(unfiltered, page_size=1)
+    without, _ = run_search(unfiltered, page_size=1)
     return without.total == results.total
 
 
@@ -248,6 +248,7 @@ def profession(slug: str):
         view=view,
         organisations=catalogue.organisations,
         quiet_body=helpers.body_without_scheme(slug, catalogue),
+        own_body=set(helpers.own_body_listings(slug, catalogue)),
         other_bodies=set(
             catalogue.rule_table.ids_in(helpers.other_bodies_listings(slug, catalogue))
         ),

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
+from directory import vocabulary as vocab
+from directory.config import DEFAULT_DATA_DIR
 from tests.answers import PHARMACY_STUDENT
 from tests.browser.axe import assert_no_axe_violations, goto_without_javascript
 from tests.browser.support import WIDTHS, assert_focus_is_visible, tab_until
@@ -37,17 +39,10 @@ NOT_SURE = {
     "research_stage": "not-sure",
     "award": "not-sure",
 }
+# Each question's wording, from the vocabulary: a question added or reworded there is
+# picked up here, not copied by hand.
 QUESTIONS = {
-    "role": "Are you looking for a mentor, or offering to mentor?",
-    "profession": "What is your profession?",
-    "stage": "Are you a student or qualified?",
-    "level": "What level are you studying at?",
-    "member_of": "Which of these are you a member of?",
-    "region": "Where do you live, work or study?",
-    "institution": "Where are you studying?",
-    "programme": "Which course are you on?",
-    "research_stage": "Where are you in a research career?",
-    "award": "Do you hold any of these research awards?",
+    q.id: q.text for q in vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml").questions.values()
 }
 
 
@@ -300,7 +295,7 @@ def test_a_qualified_person_uses_the_type_ahead_and_the_back_button(page, new_pa
 def test_search_only_these_schemes_from_the_results(page):
     page.goto(url("results", QUALIFIED))
     counts = expect_results_groups(page)
-    guidance = page.locator("#elsewhere + ul > li").count()
+    guidance = group(page, "elsewhere").count()  # "other places to look" are searched too
     search_only_these(page, counts["eligible"] + counts["possible"] + guidance)
     # And back to every listing.
     page.get_by_role("link", name="Search all listings").click()
@@ -556,3 +551,116 @@ def test_checker_screenshots(page, screenshot):
     screenshot(page, "check-answers")
     page.goto(url("results", PHARMACY_STUDENT))
     screenshot(page, "results")
+
+
+# The people of issue #19, walked through every page they visit -----------------------------
+
+PHYSIO_STUDENT = {  # a second-year physiotherapy student, a CSP student member
+    "role": "mentee",
+    "profession": "physiotherapist",
+    "stage": "student",
+    "level": "5",
+    "member_of": "csp",
+    "region": "london",
+    "institution": "other",
+    "research_stage": "new-to-research",
+}
+RCOT_OT = {  # a qualified occupational therapist in the RCOT
+    "role": "mentee",
+    "profession": "occupational-therapist",
+    "stage": "qualified",
+    "member_of": "rcot",
+    "region": "south-east",
+    "research_stage": "not-sure",
+    "award": "none",
+}
+PHYSIO_MENTOR = {  # a qualified physiotherapist looking where to mentor
+    "role": "mentor",
+    "profession": "physiotherapist",
+    "stage": "qualified",
+    "member_of": "csp",
+    "region": "london",
+    "research_stage": "mid-career",
+    "award": "none",
+}
+PHARMACY_MENTOR = {**PHARMACY_STUDENT, "role": "mentor", "level": "6"}  # two years ahead
+
+
+def group(page: Page, section_id: str):
+    """The listings under one results heading (#eligible, #possible, #outside...)."""
+    return page.locator(f"xpath=//h2[@id='{section_id}']/following-sibling::ul[1]/li")
+
+
+def walk(page: Page, answers: dict[str, str], screenshot, label: str) -> None:
+    """Every question page in turn, then check your answers, then the results: each passes
+    axe; the results are screenshotted with everything folded opened."""
+    for question_id in answers:
+        response = page.goto(url(question_id, before(question_id, answers)))
+        assert response is not None and response.status == 200
+        expect_question(page, question_id)
+        assert_no_axe_violations(page)
+    page.goto(url("answers", answers))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(page.get_by_role("link", name="Back")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name=re.compile("^See ")).click()
+    expect(page).to_have_url(re.compile(r"/check/results\?"))
+    page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true })")
+    assert_no_axe_violations(page)
+    screenshot(page, label)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_physiotherapy_student_sees_what_to_join_and_what_has_ended(axe_page, screenshot):
+    walk(axe_page, PHYSIO_STUDENT, screenshot, "physio-student")
+    expect(group(axe_page, "eligible")).to_contain_text(
+        ["Chartered Society of Physiotherapy mentoring scheme"]
+    )
+    # What each result rests on, and how old: never a blanket "not yet verified".
+    expect(group(axe_page, "eligible").locator(".app-facts").first).to_contain_text(
+        re.compile(r"^From ")
+    )
+    expect(axe_page.locator("main")).not_to_contain_text("Not yet verified")
+    # A step to take leads with what to do, numbered.
+    expect(group(axe_page, "possible").first.locator("ol li").first).to_be_visible()
+    # An ended programme is never offered, and says why where the student would look.
+    for joinable in ("eligible", "possible"):
+        expect(group(axe_page, joinable)).not_to_contain_text(["Example student leadership"])
+    ended = group(axe_page, "ended").filter(has_text="Example student leadership programme")
+    expect(ended).to_contain_text("It has ended: Example Foundation news (2025) says")
+    expect(ended.locator(".govuk-tag")).to_have_text("Ended")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_rcot_occupational_therapist_sees_ot_mentoring_and_guidance_apart(axe_page, screenshot):
+    walk(axe_page, RCOT_OT, screenshot, "rcot-ot")
+    expect(group(axe_page, "eligible")).to_contain_text(["Elizabeth Casson Trust"])
+    expect(group(axe_page, "eligible")).not_to_contain_text(["Mentoring through your employer"])
+    expect(group(axe_page, "elsewhere")).to_contain_text(["Mentoring through your employer"])
+    heading = axe_page.locator("#eligible")
+    count = int(re.search(r"\((\d+)\)", heading.inner_text()).group(1))
+    assert count == group(axe_page, "eligible").count()  # guidance is not counted
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_physiotherapist_sees_where_to_mentor_own_profession_first(axe_page, screenshot):
+    walk(axe_page, PHYSIO_MENTOR, screenshot, "physio-mentor")
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Where you could mentor")
+    own = axe_page.locator("xpath=//h2[@id='eligible' or @id='possible']/following-sibling::ul[1]")
+    expect(own.first.or_(own.last)).to_be_visible()
+    expect(axe_page.locator("#main-content")).not_to_contain_text("Already true")
+    outside = group(axe_page, "outside")
+    expect(outside.first).to_be_visible()
+    expect(outside).not_to_contain_text(["Chartered Society of Physiotherapy mentoring scheme"])
+    expect(axe_page.locator("#outside + p")).to_contain_text(
+        "The professional bodies welcome mentors from outside their professions."
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_near_peer_pharmacy_students_find_the_scheme_as_mentee_and_as_mentor(axe_page, screenshot):
+    walk(axe_page, PHARMACY_STUDENT, screenshot, "pharmacy-mentee")
+    expect(group(axe_page, "eligible")).to_contain_text(["LJMU MPharm near-peer mentoring"])
+    walk(axe_page, PHARMACY_MENTOR, screenshot, "pharmacy-mentor")
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Where you could mentor")
+    expect(group(axe_page, "eligible")).to_contain_text(["LJMU MPharm near-peer mentoring"])

@@ -79,7 +79,7 @@ def test_take_the_mentoring_fit_quiz_with_the_keyboard_alone(page):
 
     expect(page).to_have_url(re.compile(r"/guide/quiz/mentoring-fit\?answered=1&"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "What kind of mentoring suits me?: your feedback"
+        "Your feedback: What kind of mentoring suits me?"
     )
     suggested = page.locator("main section h2")
     expect(suggested).to_have_text(["Peer mentoring", "Group mentoring"])
@@ -116,7 +116,7 @@ def test_the_quiz_from_the_checker_results_shows_only_schemes_open_to_you(page):
     open_to_me = set(
         page.locator(
             "#eligible + ul .app-result__title a, #possible + ul .app-result__title a, "
-            "#elsewhere + ul .app-result__title a"
+            "#elsewhere + p + ul .app-result__title a"
         ).all_inner_texts()
     )
     assert "LJMU MPharm near-peer mentoring" in open_to_me
@@ -126,8 +126,11 @@ def test_the_quiz_from_the_checker_results_shows_only_schemes_open_to_you(page):
     choose(page, 1, "Support from people at the same stage as me")
     choose(page, 2, "In a small group, hearing several people’s experience")
     choose(page, 3, "I’m not sure")
-    choose(page, 4, "Yes")
-    choose(page, 5, "No")
+    # "Are you a student?" is not asked again: the checker's answers say so.
+    expect(
+        page.get_by_text("Are you a student? Yes, from your answers to the checker.")
+    ).to_be_visible()
+    choose(page, 4, "No")
     page.get_by_role("button", name="See my feedback").click()
 
     expect(page).to_have_url(re.compile(r"answered=1.*my_profession=pharmacist"))

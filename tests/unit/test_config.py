@@ -32,3 +32,13 @@ def test_good_settings_have_no_problems(tmp_path):
     )
     assert found.problems() == []
     assert (found.trusted_proxies, found.base_url) == (1, "https://dir.example")
+
+
+def test_links_the_command_line_prints_follow_the_sites_port():
+    from directory.config import Settings
+
+    assert Settings.from_env({"PORT": "8080"}).base_url == "http://127.0.0.1:8080"
+    assert Settings.from_env({}).base_url == "http://127.0.0.1:5000"
+    assert Settings.from_env({"PORT": "8080", "BASE_URL": "https://x.org/"}).base_url == (
+        "https://x.org"
+    )

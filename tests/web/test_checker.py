@@ -223,13 +223,37 @@ def test_an_unanswered_question_says_what_to_do(client, question, before, messag
     ("values", "message"),
     [
         (["none", "csp"], "Select ‘None of these’ on its own, or untick it"),
-        (["not-sure", "bda"], "Select ‘I’m not sure’ on its own, or untick it"),
+        (["none", "not-sure"], "Select ‘None of these’ on its own, or untick it"),
     ],
 )
-def test_none_of_these_and_not_sure_must_be_chosen_on_their_own(client, values, message):
+def test_none_of_these_must_be_chosen_on_its_own(client, values, message):
     pairs = urlencode([("member_of", v) for v in values] + [("answered", "member_of")])
     html = client.get(f"/check/member_of?role=mentee&{pairs}").get_data(as_text=True)
     assert message in html
+
+
+def test_ticks_with_not_sure_mean_these_and_not_sure_about_the_rest(client):
+    """The OT of #19: in the RCOT, not sure about anything else."""
+    base = "/check/results?role=mentee&profession=occupational-therapist&stage=qualified"
+    sure = html_groups(client.get(f"{base}&member_of=rcot").get_data(as_text=True))
+    assert "nihr-academy-mentoring" in sure["ineligible"]  # ticked alone: "no" to the rest
+    unsure = client.get(f"{base}&member_of=rcot&member_of={NOT_SURE}").get_data(as_text=True)
+    groups = html_groups(unsure)
+    assert "nihr-academy-mentoring" in groups["possible"]
+    assert "elizabeth-casson-trust-mentoring" in groups["eligible"]
+    assert "Find out whether you are an NIHR Academy member" in text_of(unsure)
+    api = client.get(
+        "/api/v1/eligibility?profession=occupational-therapist&stage=qualified"
+        f"&member_of=rcot&member_of={NOT_SURE}"
+    )
+    assert api.status_code == 200, api.json
+
+
+def test_the_membership_question_says_what_an_unticked_box_means(client):
+    html = client.get("/check/member_of?role=mentee&profession=occupational-therapist")
+    text = text_of(html.get_data(as_text=True))
+    assert "A box you leave unticked means “no”, unless you also tick" in text
+    assert "I’m not sure about the rest" in text
 
 
 def test_a_tampered_answer_is_refused_not_accepted(client):
@@ -587,3 +611,19 @@ def test_a_mentor_sees_their_own_professions_schemes_then_other_bodies_apart(cli
     outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
     assert "The professional bodies welcome mentors from outside their professions." in outside
     assert "Already true" not in text_of(html)
+
+
+def test_the_membership_question_puts_your_professions_bodies_first_and_folds_the_rest(client):
+    html = client.get(
+        "/check/member_of?role=mentee&profession=physiotherapist&stage=qualified"
+    ).get_data(as_text=True)
+    values = re.findall(r'name="member_of" type="checkbox" value="([a-z0-9-]+)"', html)
+    assert values[0] == "csp"
+    fold = html.split('class="govuk-details app-fold"')[1].split("</details>")[0]
+    folded = re.findall(r'value="([a-z0-9-]+)"', fold)
+    assert "bapo" in folded and "csp" not in folded and "nihr-academy" not in folded
+    assert values[-2:] == ["none", NOT_SURE]
+    ticked = client.get(
+        "/check/member_of?role=mentee&profession=physiotherapist&stage=qualified&member_of=bapo"
+    ).get_data(as_text=True)
+    assert '<details class="govuk-details app-fold" open>' in ticked  # a ticked box is shown

@@ -7,17 +7,6 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-QUESTIONS = [
-    "role",
-    "profession",
-    "stage",
-    "level",
-    "member_of",
-    "region",
-    "institution",
-    "programme",
-]
-
 
 def answer_pairs(vocabulary):
     """Query pairs: mostly valid slugs, sometimes not-sure/none, sometimes junk."""

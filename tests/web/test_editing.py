@@ -269,8 +269,9 @@ def test_mark_as_verified_today(editing_app):
     hub = signed_in(editing_app, "hugh@example.org")
     hub.post("/editor/schemes/csp-mentoring/verify", data={"confirm": "yes"})
     page = text_of(editing_app.test_client().get("/schemes/csp-mentoring").get_data(as_text=True))
-    assert f"Last verified {dt.date.today().day} {dt.date.today():%B %Y}" in page
-    assert "Not yet verified: no one has checked" not in page
+    today = dt.date.today()
+    assert f"Checked by our curators on {today.day} {today:%B %Y}." in page
+    assert "Not yet checked by our curators" not in page
 
 
 def test_a_hub_lead_proposes_a_new_listing_for_their_organisation(editing_app):

@@ -69,8 +69,10 @@ def test_the_quiz_uses_the_checkers_answers_to_show_only_schemes_open_to_you(cli
             f"/guide/quiz/mentoring-fit?answered=1&{urlencode(MENTORING_FIT)}&{me}"
         ).get_data(as_text=True)
     )
-    assert "LJMU MPharm near-peer mentoring" not in text  # not open to a qualified physiotherapist
-    assert "None of the schemes open to you says it offers this yet." in text
+    # Not open to a qualified physiotherapist: shown where it is offered, with why.
+    assert "Schemes open to you, or that you could join, that offer it: LJMU" not in text
+    assert "Where it is offered, and what would open it to you: LJMU MPharm near-peer" in text
+    assert "None of the schemes open to you" not in text
     student = urlencode(
         {
             "my_profession": "pharmacist",
@@ -215,3 +217,21 @@ def test_a_quiz_error_summary_comes_first_and_feedback_headings_read_well(client
         '<h1 class="govuk-heading-xl">Your feedback: What kind of mentoring suits me?</h1>' in page
     )
     assert "?: your feedback" not in page
+
+
+def test_the_quiz_does_not_ask_again_what_the_checker_asked(client):
+    html = client.get("/guide/quiz/mentoring-fit?my_profession=physiotherapist&my_stage=qualified")
+    text = text_of(html.get_data(as_text=True))
+    assert "Are you a student? No , from your answers to the checker." in text
+    assert 'name="student" value="no"' in html.get_data(as_text=True)  # carried, not asked
+    assert 'name="student" type="radio"' not in html.get_data(as_text=True)
+
+
+def test_the_standalone_quiz_suggests_listings_by_the_persons_answers(client):
+    qualified = {**MENTORING_FIT, "student": "no"}
+    text = text_of(
+        client.get(f"/guide/quiz/mentoring-fit?answered=1&{urlencode(qualified)}").get_data(
+            as_text=True
+        )
+    )
+    assert "Schemes that offer it: LJMU MPharm near-peer mentoring" not in text

@@ -183,9 +183,8 @@ def csrf_app(editing_template, tmp_path):
     app.extensions["directory"].close()
 
 
-# Long forms are not thrown away when their token fails: what was typed is kept, nothing
-# is saved, and the person is sent back to the form to look again (see test_editing_data_loss).
-KEEPS_WHAT_WAS_TYPED = {"editor.edit_scheme", "editor.new_scheme", "editor.edit_organisation"}
+# Long forms (KEEPS_WHAT_WAS_TYPED) are not thrown away when their token fails: what was
+# typed is kept, nothing is saved, and the person returns to the form (test_editing_data_loss).
 
 
 def refused_for_its_token(endpoint: str, response) -> bool:
@@ -614,7 +613,6 @@ ACCESS = {
     "editor.organisations": "curator",
     "editor.edit_organisation": "curator",
     "editor.audit_log": "curator",
-    "editor.still_here": "editor",
 }
 ORGANISATION_ARGUMENTS = {"scheme_id", "change_id", "report_id"}
 
