@@ -12,6 +12,7 @@ words. A `Snapshot` is the index at one catalogue version, with the tables a sea
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -27,13 +28,14 @@ from directory.search import words
 TERMS = "terms"  # vocabulary terms a listing's own words mention, as "set:slug"
 LABELS = "labels"  # the labels of what its rules accept
 SCORED_FIELDS = (*words.TEXT_FIELDS, LABELS, TERMS)
+LABELLED_FACETS = tuple(f.id for f in facet_defs.FACETS if f.term_set in words.SYNONYM_SETS)
 REBUILD_ABOVE = 1000  # more changed listings than this: build afresh (cheaper than updating)
 SEGMENTS_BEFORE_MERGE = 16  # each edit adds a small segment; past this many, Whoosh merges
 
 
 def make_schema() -> Schema:
-    # The words arrive analysed (see Entry), so the fields only split on spaces: one
-    # analysis per listing, the same one queries get. No positions; only ids are kept.
+    # The words arrive analysed, as lists (see Entry.document): one analysis per
+    # listing, the same one queries get. No positions; only ids are kept.
     return Schema(
         id=ID(unique=True, sortable=True),
         **{name: TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False) for name in SCORED_FIELDS},
@@ -58,20 +60,41 @@ class Entry:
         terms: list[str] = []
         spelling: set[str] = set()
         for name, weight in words.TEXT_FIELDS.items():
-            plain = words.plain_words(text[name])
-            found[name] = words.indexed(plain)
+            # A provider's text is the same for each of its listings: analysed once.
+            analyse = _analysed_again if name == "provider" else _analysed
+            found[name], mentioned, field_spelling = analyse(vocabulary, text[name])
             # Each term repeated as often as its field weighs: a listing whose name says
             # "speech and language therapy" outranks one that mentions it in passing.
-            stemmed = [words.stem(w) for w in plain]
-            terms += sorted(words.mentioned_terms(vocabulary, stemmed)) * int(weight)
+            terms += mentioned * int(weight)
             if name != "description":
-                spelling |= words.spelling(plain)
+                spelling |= field_spelling
         found[TERMS] = terms
-        found[LABELS] = words.indexed(words.plain_words(" ".join(words.labels(vocabulary, values))))
+        labelled = tuple((f, tuple(values[f])) for f in LABELLED_FACETS)
+        found[LABELS] = _label_words(vocabulary, labelled)
         return cls(found, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
 
-    def document(self, scheme_id: str) -> dict[str, str]:
-        return {"id": scheme_id, **{name: " ".join(ws) for name, ws in self.words.items()}}
+    def document(self, scheme_id: str) -> dict:
+        # Lists of words: Whoosh takes them as they are, bypassing the field's analyzer
+        # (documented in IndexWriter.add_document).
+        return {"id": scheme_id, **self.words}
+
+
+def _analysed(vocabulary, text: str) -> tuple[list[str], list[str], set[str]]:
+    """A text's indexed words, the vocabulary terms it mentions, and its spelling words."""
+    plain = words.plain_words(text)
+    mentioned = sorted(words.mentioned_terms(vocabulary, [words.stem(w) for w in plain]))
+    return words.indexed(plain), mentioned, words.spelling(plain)
+
+
+_analysed_again = functools.lru_cache(maxsize=1024)(_analysed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_words(vocabulary, values: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    """The indexed words of the labels of a listing's facet values (most listings share
+    theirs with many others: a few hundred distinct rules at 10,000 listings)."""
+    labels = words.labels(vocabulary, {facet_id: list(vals) for facet_id, vals in values})
+    return words.indexed(words.plain_words(" ".join(labels)))
 
 
 class LiveIndex:
@@ -123,7 +146,9 @@ class LiveIndex:
     def _build(self, catalogue: Catalogue) -> None:
         self._entries, self._fingerprints, self._spelling = {}, {}, Counter()
         self._index = RamStorage().create_index(make_schema())
-        writer = self._index.writer()
+        # Room to sort every posting in memory: past its default 128 MB the writer
+        # pickles them to temporary runs and back (a third of the build at 10,000).
+        writer = self._index.writer(limitmb=1024)
         for scheme_id, scheme in catalogue.schemes.items():
             writer.add_document(**self._enter(scheme, catalogue).document(scheme_id))
         writer.commit()
