@@ -44,15 +44,17 @@ def make_schema() -> Schema:
 
 @dataclass(frozen=True)
 class Entry:
-    """One listing as the index takes it, worked out once per version of the listing."""
+    """What a search needs of one listing beside its words (which only Whoosh keeps),
+    worked out once per version of the listing."""
 
-    words: dict[str, list[str]]  # field -> its words, analysed
+    lengths: dict[str, int]  # field -> number of words (for BM25)
     facets: dict[str, list[str]]
     spelling: frozenset[str]
     name_key: tuple[str, str]  # (lower-case name, id): the order "sort by name" gives
 
     @classmethod
-    def of(cls, scheme: Scheme, catalogue: Catalogue) -> Entry:
+    def of(cls, scheme: Scheme, catalogue: Catalogue) -> tuple[Entry, dict]:
+        """The listing's entry, and its document for Whoosh's writer."""
         vocabulary = catalogue.vocabulary
         text = words.listing_text(scheme, catalogue)
         values = facet_defs.scheme_facets(scheme, catalogue)
@@ -71,12 +73,11 @@ class Entry:
         found[TERMS] = terms
         labelled = tuple((f, tuple(values[f])) for f in LABELLED_FACETS)
         found[LABELS] = _label_words(vocabulary, labelled)
-        return cls(found, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
-
-    def document(self, scheme_id: str) -> dict:
+        lengths = {name: len(found_words) for name, found_words in found.items()}
+        entry = cls(lengths, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
         # Lists of words: Whoosh takes them as they are, bypassing the field's analyzer
         # (documented in IndexWriter.add_document).
-        return {"id": scheme_id, **self.words}
+        return entry, {"id": scheme.id, **found}
 
 
 def _analysed(vocabulary, text: str) -> tuple[list[str], list[str], set[str]]:
@@ -149,8 +150,8 @@ class LiveIndex:
         # Room to sort every posting in memory: past its default 128 MB the writer
         # pickles them to temporary runs and back (a third of the build at 10,000).
         writer = self._index.writer(limitmb=1024)
-        for scheme_id, scheme in catalogue.schemes.items():
-            writer.add_document(**self._enter(scheme, catalogue).document(scheme_id))
+        for scheme in catalogue.schemes.values():
+            writer.add_document(**self._enter(scheme, catalogue))
         writer.commit()
         self._segments = 1
 
@@ -161,8 +162,7 @@ class LiveIndex:
             self._forget(scheme_id)
         for scheme_id in changed:
             self._forget(scheme_id)
-            entry = self._enter(catalogue.schemes[scheme_id], catalogue)
-            writer.update_document(**entry.document(scheme_id))
+            writer.update_document(**self._enter(catalogue.schemes[scheme_id], catalogue))
         # Merging rewrites segments a snapshot in use may still read: only now and then.
         self._segments += 1
         merge = self._segments > SEGMENTS_BEFORE_MERGE
@@ -170,11 +170,13 @@ class LiveIndex:
         if merge:
             self._segments = len(self._index.reader().leaf_readers())
 
-    def _enter(self, scheme: Scheme, catalogue: Catalogue) -> Entry:
-        entry = self._entries[scheme.id] = Entry.of(scheme, catalogue)
+    def _enter(self, scheme: Scheme, catalogue: Catalogue) -> dict:
+        """Keep a listing's entry; its document for the writer."""
+        entry, document = Entry.of(scheme, catalogue)
+        self._entries[scheme.id] = entry
         self._fingerprints[scheme.id] = catalogue.fingerprint(scheme.id)
         self._spelling.update(entry.spelling)
-        return entry
+        return document
 
     def _forget(self, scheme_id: str) -> None:
         entry = self._entries.pop(scheme_id, None)
