@@ -13,6 +13,9 @@ words. A `Snapshot` is the index at one catalogue version, with the tables a sea
 from __future__ import annotations
 
 import functools
+import logging
+import os
+import pickle
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -25,10 +28,13 @@ from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
 from directory.search import words
 
+log = logging.getLogger(__name__)
+
 TERMS = "terms"  # vocabulary terms a listing's own words mention, as "set:slug"
 LABELS = "labels"  # the labels of what its rules accept
 SCORED_FIELDS = (*words.TEXT_FIELDS, LABELS, TERMS)
 LABELLED_FACETS = tuple(f.id for f in facet_defs.FACETS if f.term_set in words.SYNONYM_SETS)
+FORK_ABOVE = 2000  # listings: a smaller index is built in the process itself
 REBUILD_ABOVE = 1000  # more changed listings than this: build afresh (cheaper than updating)
 SEGMENTS_BEFORE_MERGE = 16  # each edit adds a small segment; past this many, Whoosh merges
 
@@ -98,6 +104,17 @@ def _label_words(vocabulary, values: tuple[tuple[str, tuple[str, ...]], ...]) ->
     return words.indexed(words.plain_words(" ".join(labels)))
 
 
+def _may_fork(catalogue: Catalogue) -> bool:
+    """Build a big index in a child process (see LiveIndex._build_apart): only where
+    forking is safe and useful, in a process with no other thread (the server's master
+    at start-up, a command), and when there are thousands of listings."""
+    return (
+        len(catalogue.schemes) >= FORK_ABOVE
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+    )
+
+
 class LiveIndex:
     """One process's index, kept at the newest catalogue version it has been given.
 
@@ -138,7 +155,9 @@ class LiveIndex:
         known = self._fingerprints
         changed = [i for i in catalogue.schemes if known.get(i) != catalogue.fingerprint(i)]
         removed = [i for i in self._fingerprints if i not in catalogue.schemes]
-        if self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
+        if self._index is None and _may_fork(catalogue):
+            self._build_apart(catalogue)
+        elif self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
             self._build(catalogue)
         elif changed or removed:
             self._update(catalogue, changed, removed)
@@ -153,6 +172,45 @@ class LiveIndex:
         for scheme in catalogue.schemes.values():
             writer.add_document(**self._enter(scheme, catalogue))
         writer.commit()
+        self._segments = 1
+
+    def _build_apart(self, catalogue: Catalogue) -> None:
+        """Build in a forked child and take the finished index back through a pipe.
+
+        Sorting the postings takes a few hundred MB of small objects; in a child they
+        die with it, instead of staying in this process's heap (Python keeps the
+        arenas), which the server's workers would inherit.
+        """
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build, send, and leave without running any cleanup
+            status = 1
+            try:
+                os.close(reader)
+                self._build(catalogue)
+                storage = self._index.storage
+                files = {name: storage.open_file(name).read() for name in storage.list()}
+                state = (files, self._entries, self._fingerprints, self._spelling)
+                with os.fdopen(writer, "wb") as out:
+                    pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            log.warning("building the search index in a child process failed: building here")
+            self._build(catalogue)
+            return
+        files, self._entries, self._fingerprints, self._spelling = pickle.loads(data)
+        storage = RamStorage()
+        for name, content in files.items():
+            copy = storage.create_file(name)
+            copy.write(content)
+            copy.close()
+        self._index = storage.open_index()
         self._segments = 1
 
     def _update(self, catalogue: Catalogue, changed: list[str], removed: list[str]) -> None:
