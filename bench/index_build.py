@@ -5,7 +5,8 @@
 The index lives in memory (RamStorage), so every build is cold. Prints one
 JSON object: seconds to load the catalogue from the database into a fresh
 process's cache, to build the index (wall clock and this process's CPU time:
-on a shared machine the CPU time is the steadier figure), and the total, which
+on a shared machine the CPU time is the steadier figure, but a big catalogue is
+built in a forked child, whose CPU time this process does not count), and the total, which
 is what a fresh `create_app()` spends before it can answer (besides imports).
 """
 

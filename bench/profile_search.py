@@ -9,7 +9,7 @@ queueing. Writes OUT_DIR/inprocess.json (and prints a short version):
   * every query of the mix through `Directory.search()` once (wall clock and
     CPU time: on a shared machine CPU time is the steadier figure), median and
     p90 per kind of query, and the slowest queries split into the phases of
-    `SearchIndex.run` (plan, matching documents, ranking, facet counts, the
+    `Snapshot.run` (plan, matching documents, ranking, facet counts, the
     page) where those methods exist;
   * a cProfile of `Directory.search()` on a few representative queries
     (OUT_DIR/search.prof, for `python -m pstats` or snakeviz; top functions as

@@ -35,12 +35,20 @@ def _open_to(question: str) -> Callable:
         mentee = scheme_rules.by_role.get("mentee")
         if mentee is None or scheme_rules.closed:  # ended or between rounds: open to nobody
             return []
-        found = []
-        for slug in vocabulary.slugs(vocabulary.questions[question].term_set):
-            outcome = _evaluator(vocabulary, question, slug).outcome(mentee.rule)
-            if outcome.status is not rules.Status.INELIGIBLE:
-                found.append(slug)
-        return found
+        # Rules are interned, so thousands of listings share a few hundred: each rule's
+        # values are worked out once (kept with the rule, so its id is not reused).
+        known = _evaluators.setdefault(vocabulary, {})
+        key = ("open to", question, id(mentee.rule))
+        if key not in known:
+            slugs = vocabulary.slugs(vocabulary.questions[question].term_set)
+            found = [
+                slug
+                for slug in slugs
+                if _evaluator(vocabulary, question, slug).outcome(mentee.rule).status
+                is not rules.Status.INELIGIBLE
+            ]
+            known[key] = (mentee.rule, found)
+        return list(known[key][1])
 
     return values
 

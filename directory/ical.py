@@ -1,9 +1,7 @@
-"""iCalendar (RFC 5545) feeds, written by hand. No Flask here.
+"""iCalendar (RFC 5545) feeds, written with the `icalendar` package. No Flask here.
 
-The format is small enough to write directly: every line ends in CRLF, lines
-longer than 75 octets are folded (CRLF and one space, never inside a UTF-8
-character), and TEXT values escape backslashes, semicolons, commas and
-newlines (RFC 5545 sections 3.1 and 3.3.11).
+The package folds long lines, escapes TEXT values and ends lines in CRLF; this module
+says what goes in the feed.
 """
 
 from __future__ import annotations
@@ -12,66 +10,38 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+import icalendar
+
 from directory.catalogue import Catalogue, Scheme, Window
 
-CRLF = "\r\n"
-LINE_OCTETS = 75  # a content line's limit, not counting its CRLF
 PRODID = "-//AHP Mentoring Directory//Application windows//EN"
 UID_DOMAIN = "ahp-mentoring-directory"
 
-# RFC 5545's grammar asks every calendar for at least one component, so a feed with
-# no events would be invalid. The UK's time zone is a true and harmless one: the
-# all-day dates in our events are local dates there.
-EUROPE_LONDON = (
-    "BEGIN:VTIMEZONE",
-    "TZID:Europe/London",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0000",
-    "TZOFFSETTO:+0100",
-    "TZNAME:BST",
-    "DTSTART:19700329T010000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0000",
-    "TZNAME:GMT",
-    "DTSTART:19701025T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-)
+
+def _europe_london() -> icalendar.Timezone:
+    """RFC 5545's grammar asks every calendar for at least one component, so a feed with
+    no events would be invalid. The UK's time zone is a true and harmless one: the
+    all-day dates in our events are local dates there."""
+    zone = icalendar.Timezone()
+    zone.add("tzid", "Europe/London")
+    for kind, name, offsets, start, month in (
+        (icalendar.TimezoneDaylight, "BST", (0, 1), dt.datetime(1970, 3, 29, 1), 3),
+        (icalendar.TimezoneStandard, "GMT", (1, 0), dt.datetime(1970, 10, 25, 2), 10),
+    ):
+        part = kind()
+        part.add("tzoffsetfrom", dt.timedelta(hours=offsets[0]))
+        part.add("tzoffsetto", dt.timedelta(hours=offsets[1]))
+        part.add("tzname", name)
+        part.add("dtstart", start)
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1SU"})
+        zone.add_component(part)
+    return zone
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value: backslash, semicolon and comma escaped, newlines as \\n."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def fold(line: str) -> str:
-    """A content line folded so that no physical line is longer than 75 octets."""
-    pieces: list[str] = []
-    current, size, limit = [], 0, LINE_OCTETS
-    for char in line:
-        octets = len(char.encode("utf-8"))
-        if size + octets > limit:
-            pieces.append("".join(current))
-            current, size, limit = [], 0, LINE_OCTETS - 1  # the leading space counts
-        current.append(char)
-        size += octets
-    pieces.append("".join(current))
-    return (CRLF + " ").join(pieces)
-
-
-def _date(day: dt.date) -> str:
-    return day.strftime("%Y%m%d")
-
-
-def _utc(moment: dt.datetime) -> str:
+def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes, which we store as UTC
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -86,43 +56,41 @@ class Event:
     description: str | None = None
     url: str | None = None
 
-    def lines(self) -> list[str]:
-        lines = [
-            "BEGIN:VEVENT",
-            f"UID:{escape_text(self.uid)}",
-            f"DTSTAMP:{_utc(self.stamp)}",
-            f"DTSTART;VALUE=DATE:{_date(self.first)}",
-            # DTEND is exclusive: the day after the last day.
-            f"DTEND;VALUE=DATE:{_date(self.last + dt.timedelta(days=1))}",
-            f"SUMMARY:{escape_text(self.summary)}",
-        ]
+    def component(self) -> icalendar.Event:
+        event = icalendar.Event()
+        event.add("uid", self.uid)
+        event.add("dtstamp", _utc(self.stamp))
+        event.add("dtstart", self.first)
+        event.add("dtend", self.last + dt.timedelta(days=1))  # DTEND is exclusive
+        event.add("summary", self.summary)
         if self.description:
-            lines.append(f"DESCRIPTION:{escape_text(self.description)}")
+            event.add("description", self.description)
         if self.url:
-            lines.append(f"URL:{self.url}")  # a URI value: not TEXT, so not escaped
-        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-        return lines
+            event.add("url", self.url)
+        event.add("transp", "TRANSPARENT")
+        return event
 
 
 def calendar(name: str, events: Iterable[Event]) -> str:
     """A whole VCALENDAR object, CRLF line endings, folded."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"NAME:{escape_text(name)}",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        *EUROPE_LONDON,
-    ]
+    feed = icalendar.Calendar()
+    feed.add("version", "2.0")
+    feed.add("prodid", PRODID)
+    feed.add("calscale", "GREGORIAN")
+    feed.add("method", "PUBLISH")
+    feed.add("name", name)
+    feed.add("x-wr-calname", name)
+    feed.add_component(_europe_london())
     for event in events:
-        lines += event.lines()
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
+        feed.add_component(event.component())
+    return feed.to_ical().decode("utf-8")
 
 
 # Application windows ----------------------------------------------------------------------------
+
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%Y%m%d")
 
 
 def window_uid(scheme_id: str, window: Window) -> str:

@@ -6,15 +6,20 @@ the same catalogue the same way. No Flask here.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlmodel import Session
+
+from directory import accounts, db, outcomes, search, store
 from directory import catalogue as cat
-from directory import db, outcomes, search, store
 from directory import vocabulary as vocab
+from directory.models import ProblemReport, SchemeRow
 from directory.rules import Answers
 
 log = logging.getLogger(__name__)
@@ -145,6 +150,52 @@ class Directory:
             log.exception("readiness: the database is not answering")
             return {"database": "unavailable"}
         return {"database": "ok"}
+
+    # What the public views read and write, so that no view builds a query ------------------
+
+    def recently_updated(self, limit: int = 50) -> list[SchemeRow]:
+        """The listings changed most recently, newest first."""
+        with self.session() as session:
+            return store.recently_updated(session, limit)
+
+    def revisions(self, scheme_ids: list[str]) -> dict:
+        """Each listing's revisions (see store.revisions)."""
+        with self.session() as session:
+            return store.revisions(session, scheme_ids)
+
+    def updated_at(self) -> dict[str, dt.datetime]:
+        """When each listing last changed."""
+        with self.session() as session:
+            return store.updated_at(session)
+
+    def report_problem(
+        self,
+        scheme: cat.Scheme,
+        category: str,
+        message: str,
+        sender: str,
+        limit: int,
+        window: dt.timedelta,
+        when_kept: Callable[[Session, ProblemReport], None] | None = None,
+    ) -> bool:
+        """Keep a problem report about a listing, unless `sender` has sent `limit` within
+        `window`: then keep nothing and say False. `when_kept` (the web layer's mail to
+        the people who look after the listing) runs in the same transaction."""
+        key = f"report-ip:{sender}"
+        with self.session() as session:
+            if accounts.attempts(session, key, window) >= limit:
+                return False
+            accounts.record_attempt(session, key)
+            report = ProblemReport(
+                scheme_id=scheme.id,
+                organisation_id=scheme.provider,
+                category=category,
+                message=message,
+            )
+            session.add(report)
+            if when_kept:
+                when_kept(session, report)
+        return True
 
     def outcomes(self, answers: Answers, catalogue: cat.Catalogue) -> outcomes.Outcomes:
         """Every listing's status for one person, as bitmaps, with decisions on demand."""

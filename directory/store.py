@@ -329,6 +329,12 @@ def updated_at(session: Session) -> dict[str, dt.datetime]:
     return dict(session.exec(select(SchemeRow.id, SchemeRow.updated_at)).all())
 
 
+def recently_updated(session: Session, limit: int) -> list[SchemeRow]:
+    """The listings changed most recently, newest first (the Atom feed)."""
+    query = select(SchemeRow).order_by(SchemeRow.updated_at.desc()).limit(limit)
+    return list(session.exec(query).all())
+
+
 def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(SchemeRow)).one() == 0
 

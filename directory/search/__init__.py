@@ -17,9 +17,10 @@ from directory.search.query import (
     similar_by_scan,
     similarity,
 )
-from directory.search.words import SYNONYM_SETS, TEXT_FIELDS, document
+from directory.search.words import LABELS_BOOST, SYNONYM_SETS, TEXT_FIELDS, document
 
 __all__ = [
+    "LABELS_BOOST",
     "PAGE_SIZE",
     "SORTS",
     "SYNONYM_SETS",

@@ -12,6 +12,10 @@ words. A `Snapshot` is the index at one catalogue version, with the tables a sea
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import pickle
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -24,16 +28,20 @@ from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
 from directory.search import words
 
+log = logging.getLogger(__name__)
+
 TERMS = "terms"  # vocabulary terms a listing's own words mention, as "set:slug"
 LABELS = "labels"  # the labels of what its rules accept
 SCORED_FIELDS = (*words.TEXT_FIELDS, LABELS, TERMS)
+LABELLED_FACETS = tuple(f.id for f in facet_defs.FACETS if f.term_set in words.SYNONYM_SETS)
+FORK_ABOVE = 2000  # listings: a smaller index is built in the process itself
 REBUILD_ABOVE = 1000  # more changed listings than this: build afresh (cheaper than updating)
 SEGMENTS_BEFORE_MERGE = 16  # each edit adds a small segment; past this many, Whoosh merges
 
 
 def make_schema() -> Schema:
-    # The words arrive analysed (see Entry), so the fields only split on spaces: one
-    # analysis per listing, the same one queries get. No positions; only ids are kept.
+    # The words arrive analysed, as lists (see Entry.document): one analysis per
+    # listing, the same one queries get. No positions; only ids are kept.
     return Schema(
         id=ID(unique=True, sortable=True),
         **{name: TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False) for name in SCORED_FIELDS},
@@ -42,15 +50,17 @@ def make_schema() -> Schema:
 
 @dataclass(frozen=True)
 class Entry:
-    """One listing as the index takes it, worked out once per version of the listing."""
+    """What a search needs of one listing beside its words (which only Whoosh keeps),
+    worked out once per version of the listing."""
 
-    words: dict[str, list[str]]  # field -> its words, analysed
+    lengths: dict[str, int]  # field -> number of words (for BM25)
     facets: dict[str, list[str]]
     spelling: frozenset[str]
     name_key: tuple[str, str]  # (lower-case name, id): the order "sort by name" gives
 
     @classmethod
-    def of(cls, scheme: Scheme, catalogue: Catalogue) -> Entry:
+    def of(cls, scheme: Scheme, catalogue: Catalogue) -> tuple[Entry, dict]:
+        """The listing's entry, and its document for Whoosh's writer."""
         vocabulary = catalogue.vocabulary
         text = words.listing_text(scheme, catalogue)
         values = facet_defs.scheme_facets(scheme, catalogue)
@@ -58,20 +68,51 @@ class Entry:
         terms: list[str] = []
         spelling: set[str] = set()
         for name, weight in words.TEXT_FIELDS.items():
-            plain = words.plain_words(text[name])
-            found[name] = words.indexed(plain)
+            # A provider's text is the same for each of its listings: analysed once.
+            analyse = _analysed_again if name == "provider" else _analysed
+            found[name], mentioned, field_spelling = analyse(vocabulary, text[name])
             # Each term repeated as often as its field weighs: a listing whose name says
             # "speech and language therapy" outranks one that mentions it in passing.
-            stemmed = [words.stem(w) for w in plain]
-            terms += sorted(words.mentioned_terms(vocabulary, stemmed)) * int(weight)
+            terms += mentioned * int(weight)
             if name != "description":
-                spelling |= words.spelling(plain)
+                spelling |= field_spelling
         found[TERMS] = terms
-        found[LABELS] = words.indexed(words.plain_words(" ".join(words.labels(vocabulary, values))))
-        return cls(found, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
+        labelled = tuple((f, tuple(values[f])) for f in LABELLED_FACETS)
+        found[LABELS] = _label_words(vocabulary, labelled)
+        lengths = {name: len(found_words) for name, found_words in found.items()}
+        entry = cls(lengths, values, frozenset(spelling), (scheme.name.lower(), scheme.id))
+        # Lists of words: Whoosh takes them as they are, bypassing the field's analyzer
+        # (documented in IndexWriter.add_document).
+        return entry, {"id": scheme.id, **found}
 
-    def document(self, scheme_id: str) -> dict[str, str]:
-        return {"id": scheme_id, **{name: " ".join(ws) for name, ws in self.words.items()}}
+
+def _analysed(vocabulary, text: str) -> tuple[list[str], list[str], set[str]]:
+    """A text's indexed words, the vocabulary terms it mentions, and its spelling words."""
+    plain = words.plain_words(text)
+    mentioned = sorted(words.mentioned_terms(vocabulary, [words.stem(w) for w in plain]))
+    return words.indexed(plain), mentioned, words.spelling(plain)
+
+
+_analysed_again = functools.lru_cache(maxsize=1024)(_analysed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_words(vocabulary, values: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    """The indexed words of the labels of a listing's facet values (most listings share
+    theirs with many others: a few hundred distinct rules at 10,000 listings)."""
+    labels = words.labels(vocabulary, {facet_id: list(vals) for facet_id, vals in values})
+    return words.indexed(words.plain_words(" ".join(labels)))
+
+
+def _may_fork(catalogue: Catalogue) -> bool:
+    """Build a big index in a child process (see LiveIndex._build_apart): only where
+    forking is safe and useful, in a process with no other thread (the server's master
+    at start-up, a command), and when there are thousands of listings."""
+    return (
+        len(catalogue.schemes) >= FORK_ABOVE
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+    )
 
 
 class LiveIndex:
@@ -114,7 +155,9 @@ class LiveIndex:
         known = self._fingerprints
         changed = [i for i in catalogue.schemes if known.get(i) != catalogue.fingerprint(i)]
         removed = [i for i in self._fingerprints if i not in catalogue.schemes]
-        if self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
+        if self._index is None and _may_fork(catalogue):
+            self._build_apart(catalogue)
+        elif self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
             self._build(catalogue)
         elif changed or removed:
             self._update(catalogue, changed, removed)
@@ -123,10 +166,51 @@ class LiveIndex:
     def _build(self, catalogue: Catalogue) -> None:
         self._entries, self._fingerprints, self._spelling = {}, {}, Counter()
         self._index = RamStorage().create_index(make_schema())
-        writer = self._index.writer()
-        for scheme_id, scheme in catalogue.schemes.items():
-            writer.add_document(**self._enter(scheme, catalogue).document(scheme_id))
+        # Room to sort every posting in memory: past its default 128 MB the writer
+        # pickles them to temporary runs and back (a third of the build at 10,000).
+        writer = self._index.writer(limitmb=1024)
+        for scheme in catalogue.schemes.values():
+            writer.add_document(**self._enter(scheme, catalogue))
         writer.commit()
+        self._segments = 1
+
+    def _build_apart(self, catalogue: Catalogue) -> None:
+        """Build in a forked child and take the finished index back through a pipe.
+
+        Sorting the postings takes a few hundred MB of small objects; in a child they
+        die with it, instead of staying in this process's heap (Python keeps the
+        arenas), which the server's workers would inherit.
+        """
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build, send, and leave without running any cleanup
+            status = 1
+            try:
+                os.close(reader)
+                self._build(catalogue)
+                storage = self._index.storage
+                files = {name: storage.open_file(name).read() for name in storage.list()}
+                state = (files, self._entries, self._fingerprints, self._spelling)
+                with os.fdopen(writer, "wb") as out:
+                    pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            log.warning("building the search index in a child process failed: building here")
+            self._build(catalogue)
+            return
+        files, self._entries, self._fingerprints, self._spelling = pickle.loads(data)
+        storage = RamStorage()
+        for name, content in files.items():
+            copy = storage.create_file(name)
+            copy.write(content)
+            copy.close()
+        self._index = storage.open_index()
         self._segments = 1
 
     def _update(self, catalogue: Catalogue, changed: list[str], removed: list[str]) -> None:
@@ -136,8 +220,7 @@ class LiveIndex:
             self._forget(scheme_id)
         for scheme_id in changed:
             self._forget(scheme_id)
-            entry = self._enter(catalogue.schemes[scheme_id], catalogue)
-            writer.update_document(**entry.document(scheme_id))
+            writer.update_document(**self._enter(catalogue.schemes[scheme_id], catalogue))
         # Merging rewrites segments a snapshot in use may still read: only now and then.
         self._segments += 1
         merge = self._segments > SEGMENTS_BEFORE_MERGE
@@ -145,11 +228,13 @@ class LiveIndex:
         if merge:
             self._segments = len(self._index.reader().leaf_readers())
 
-    def _enter(self, scheme: Scheme, catalogue: Catalogue) -> Entry:
-        entry = self._entries[scheme.id] = Entry.of(scheme, catalogue)
+    def _enter(self, scheme: Scheme, catalogue: Catalogue) -> dict:
+        """Keep a listing's entry; its document for the writer."""
+        entry, document = Entry.of(scheme, catalogue)
+        self._entries[scheme.id] = entry
         self._fingerprints[scheme.id] = catalogue.fingerprint(scheme.id)
         self._spelling.update(entry.spelling)
-        return entry
+        return document
 
     def _forget(self, scheme_id: str) -> None:
         entry = self._entries.pop(scheme_id, None)

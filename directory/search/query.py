@@ -128,7 +128,7 @@ class Snapshot:
         self.lengths = {}
         self.average_length = {}
         for name in (*words.TEXT_FIELDS, LABELS, TERMS):
-            exact = [len(entries[ids[d]].words[name]) for d in live]
+            exact = [entries[ids[d]].lengths[name] for d in live]
             self.average_length[name] = (sum(exact) / len(live) if live else 0) or 1
             # Each listing's length as Whoosh keeps it, in one byte, so scores are Whoosh's.
             lengths = array("I", bytes(4 * self.size))

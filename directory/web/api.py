@@ -12,9 +12,8 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request
 
 from directory import facets, rules, search
-from directory.web import representations
+from directory.web import representations, search_params
 from directory.web.helpers import (
-    ANSWER_PREFIX,
     SLUG_MARK,
     directory,
     scheme_or_404,
@@ -27,7 +26,6 @@ from directory.web.helpers import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI_FILE = Path(__file__).parent / "openapi.json"
-MAX_PAGE_SIZE = 100
 ELIGIBILITY_PAGE_SIZE = 20  # listings of each group; the real catalogue fits on one page
 MAX_ELIGIBILITY_PAGE_SIZE = 100
 
@@ -43,11 +41,7 @@ def _bad_request(error: BadRequest):
     return jsonify({"ok": False, "status": 400, "errors": error.errors}), 400
 
 
-def _problem(parameter: str, message: str, valid: list[str] | None = None) -> dict:
-    problem = {"parameter": parameter, "message": message}
-    if valid is not None:
-        problem["valid"] = valid
-    return problem
+_problem = search_params.problem
 
 
 def _int_parameter(name: str, default: int, low: int, high: int, errors: list) -> int:
@@ -91,44 +85,13 @@ def _answers(prefix: str, errors: list) -> rules.Answers | None:
 @bp.get("/schemes")
 def schemes():
     vocabulary = directory().vocabulary
-    errors: list[dict] = []
-    allowed = [
-        "q",
-        "sort",
-        "page",
-        "page_size",
-        "open_now",
-        *[f.id for f in facets.FACETS],
-        *[ANSWER_PREFIX + q for q in vocabulary.questions],
-    ]
-    _check_names(allowed, errors)
-    filters = {}
-    for facet in facets.FACETS:
-        values = request.args.getlist(facet.id)
-        valid = facets.valid_values(facet.id, vocabulary)
-        for value in values:
-            if value not in valid:
-                errors.append(_problem(facet.id, f'unknown value "{value}"', valid))
-        if values:
-            filters[facet.id] = list(dict.fromkeys(values))
-    sort = request.args.get("sort", "relevance")
-    if sort not in search.SORTS:
-        errors.append(_problem("sort", f'unknown value "{sort}"', list(search.SORTS)))
-    open_now = request.args.get("open_now", "0")
-    if open_now not in ("0", "1"):
-        errors.append(_problem("open_now", f'unknown value "{open_now}"', ["0", "1"]))
-    page = _int_parameter("page", 1, 1, 10_000, errors)
-    page_size = _int_parameter("page_size", search.PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
-    me = _answers(ANSWER_PREFIX, errors)
-    text = request.args.get("q", "")
-    if len(text) > 200:
-        errors.append(_problem("q", "should be at most 200 characters"))
-    if errors:
-        raise BadRequest(errors)
-
+    found = search_params.read(request.args, vocabulary, strict=True)
+    if found.problems:
+        raise BadRequest(found.problems)
+    me = representations.answers_from_prefixed(found.answers, vocabulary)
     catalogue = snapshot()
-    within = search_within(catalogue, open_now == "1", me)
-    query = search.Query(text, filters, sort, page, page_size, within)
+    within = search_within(catalogue, found.open_now, me)
+    query = search.Query(found.text, found.filters, found.sort, found.page, found.page_size, within)
     results = directory().search(query, snapshot_and_version())
     return jsonify(
         {
@@ -136,7 +99,7 @@ def schemes():
             "total": results.total,
             "page": results.page,
             "pages": results.pages,
-            "page_size": page_size,
+            "page_size": found.page_size,
             "suggestion": results.suggestion,
             "corrected": results.corrected,
             "degraded": False,  # kept for clients: the index no longer has a degraded state
@@ -175,7 +138,7 @@ def eligibility():
     errors: list[dict] = []
     _check_names([*vocabulary.questions, "page", "page_size"], errors)
     answers = _answers("", errors)
-    page = _int_parameter("page", 1, 1, 10_000, errors)
+    page = _int_parameter("page", 1, 1, search_params.MAX_PAGE, errors)
     page_size = _int_parameter(
         "page_size", ELIGIBILITY_PAGE_SIZE, 1, MAX_ELIGIBILITY_PAGE_SIZE, errors
     )

@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 from flask import Flask, abort, current_app, g, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
-from directory import facets, search
+from directory import facets
 from directory.catalogue import REVIEW_INTERVAL, Catalogue, Scheme
 from directory.service import Directory
+from directory.web import search_params
+from directory.web.search_params import ANSWER_PREFIX as ANSWER_PREFIX  # re-exported
 
 # Pages with drafts, accounts, password links or a signed-in person's details: never
 # kept in a browser's or a proxy's cache, so the back button after signing out, or the
@@ -169,9 +171,6 @@ def register_template_helpers(app: Flask) -> None:
 
 # Search state in the URL ------------------------------------------------------------------
 
-SEARCH_PARAMETERS = ("q", "sort", "page", "open_now", *[f.id for f in facets.FACETS])
-ANSWER_PREFIX = "my_"  # "search as me": the checker's answers ride along as my_profession=...
-
 
 @dataclass
 class SearchState:
@@ -187,24 +186,17 @@ class SearchState:
 
     @classmethod
     def from_args(cls, args: MultiDict, vocabulary) -> SearchState:
-        state = cls(text=args.get("q", "").strip()[:200])
-        state.sort = args.get("sort") if args.get("sort") in search.SORTS else "relevance"
-        state.page = _positive_int(args.get("page"), default=1)
-        state.open_now = args.get("open_now") == "1"
-        for facet in facets.FACETS:
-            valid = set(facets.valid_values(facet.id, vocabulary))
-            chosen = []
-            for value in args.getlist(facet.id):
-                if value in valid and value not in chosen:
-                    chosen.append(value)
-                elif value:
-                    state.ignored.append((facet.id, value))
-            if chosen:
-                state.filters[facet.id] = chosen
-        state.answers = MultiDict(
-            [(k, v) for k, v in args.items(multi=True) if k.startswith(ANSWER_PREFIX)]
+        """Read leniently (see search_params.read): the page drops what it cannot use."""
+        found = search_params.read(args, vocabulary, strict=False)
+        return cls(
+            found.text,
+            found.filters,
+            found.sort,
+            found.page,
+            found.open_now,
+            found.answers,
+            found.ignored,
         )
-        return state
 
     def to_args(self) -> MultiDict:
         args = MultiDict()
@@ -254,14 +246,6 @@ class SearchState:
     @property
     def has_filters(self) -> bool:
         return bool(self.filters) or self.open_now
-
-
-def _positive_int(value: str | None, default: int) -> int:
-    try:
-        number = int(value or default)
-    except ValueError:
-        return default
-    return min(max(number, 1), 10_000)
 
 
 def open_now_ids(catalogue: Catalogue, day: dt.date) -> frozenset[str]:

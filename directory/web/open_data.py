@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
-from sqlmodel import Session
 
-from directory import hsds, ical, store
+from directory import hsds, ical
 from directory.web.api import BadRequest, _check_names, _int_parameter
 from directory.web.helpers import directory, snapshot
 
@@ -45,8 +44,7 @@ def services():
     catalogue = snapshot()
     slugs = sorted(catalogue.schemes)
     chosen = slugs[(page - 1) * per_page : page * per_page]
-    with Session(directory().engine) as session:
-        history = store.revisions(session, chosen)
+    history = directory().revisions(chosen)
     contents = [
         hsds.service(catalogue.schemes[slug], catalogue, _base_url(), history.get(slug, ()))
         for slug in chosen
@@ -73,8 +71,7 @@ def service(service_id: str):
     scheme = hsds.scheme_for(catalogue, service_id)
     if scheme is None:
         abort(404)
-    with Session(directory().engine) as session:
-        history = store.revisions(session, [scheme.id])
+    history = directory().revisions([scheme.id])
     return jsonify(
         hsds.service(
             scheme, catalogue, _base_url(), history.get(scheme.id, ()), with_organization=True
@@ -86,8 +83,7 @@ def service(service_id: str):
 def application_windows():
     """Every published application window, as all-day events for a calendar app."""
     catalogue = snapshot()
-    with Session(directory().engine) as session:
-        updated = store.updated_at(session)
+    updated = directory().updated_at()
     events = ical.application_windows(
         catalogue,
         lambda scheme_id: url_for("public.scheme", scheme_id=scheme_id, _external=True),

@@ -8,11 +8,9 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from sqlmodel import Session, select
 
-from directory import accounts, facets, search
+from directory import facets, search
 from directory.catalogue import Catalogue
-from directory.models import ProblemReport, SchemeRow
 from directory.web import editor_mail, helpers, representations
 from directory.web.forms import ReportProblemForm
 from directory.web.helpers import SearchState, directory, scheme_or_404, snapshot
@@ -193,23 +191,18 @@ def report_problem(scheme_id: str):
     if form.validate_on_submit():
         if form.website.data:  # only bots fill in the hidden field: thank them, keep nothing
             return render_template("public/report_sent.html", scheme=scheme)
-        key = f"report-ip:{request.remote_addr or 'unknown'}"
-        with directory().session() as db:
-            if accounts.attempts(db, key, REPORT_WINDOW) >= REPORT_LIMIT:
-                form.message.errors = [
-                    "You have sent several reports in the last hour. Try again later."
-                ]
-            else:
-                accounts.record_attempt(db, key)
-                report = ProblemReport(
-                    scheme_id=scheme.id,
-                    organisation_id=scheme.provider,
-                    category=form.category.data,
-                    message=form.message.data,
-                )
-                db.add(report)
-                editor_mail.problem_reported(db, report, scheme.name)
-                return render_template("public/report_sent.html", scheme=scheme)
+        kept = directory().report_problem(
+            scheme,
+            form.category.data,
+            form.message.data,
+            sender=request.remote_addr or "unknown",
+            limit=REPORT_LIMIT,
+            window=REPORT_WINDOW,
+            when_kept=lambda db, report: editor_mail.problem_reported(db, report, scheme.name),
+        )
+        if kept:
+            return render_template("public/report_sent.html", scheme=scheme)
+        form.message.errors = ["You have sent several reports in the last hour. Try again later."]
     return render_template("public/report.html", scheme=scheme, form=form)
 
 
@@ -322,8 +315,7 @@ def sitemap():
 def feed():
     """New and changed listings, newest first."""
     catalogue = snapshot()
-    with Session(directory().engine) as session:
-        rows = session.exec(select(SchemeRow).order_by(SchemeRow.updated_at.desc()).limit(50)).all()
+    rows = directory().recently_updated(50)
     entries = [(row, catalogue.schemes[row.id]) for row in rows if row.id in catalogue.schemes]
     updated = entries[0][0].updated_at if entries else None
     body = render_template("public/feed.xml", entries=entries, updated=updated)

@@ -21,7 +21,7 @@ def hosts(pg_url):
     second.stop()
 
 
-def test_an_edit_through_one_host_shows_on_the_other_within_five_seconds(hosts):
+def test_an_edit_is_found_by_search_on_every_host_within_two_seconds(hosts):
     first, second = hosts
     curator = Browser(first)
     curator.sign_in(add_curator(first))
@@ -35,17 +35,14 @@ def test_an_edit_through_one_host_shows_on_the_other_within_five_seconds(hosts):
     assert response.status == 302
     saved = time.monotonic()
 
-    wait_for(
-        lambda: "kaleidoscope mentoring" in second.get("/schemes/bda-mentoring").text,
-        timeout=5,
-        what="the scheme page on host two",
-    )
-    found = wait_for(
-        lambda: '"bda-mentoring"' in second.get("/api/v1/schemes?q=kaleidoscope").text,
-        timeout=5,
-        what="search on host two",
-    )
-    assert found and time.monotonic() - saved < 5
+    for host in (first, second):  # issue #18: an edit is found on every host within 2 s
+        wait_for(
+            lambda h=host: '"bda-mentoring"' in h.get("/api/v1/schemes?q=kaleidoscope").text,
+            timeout=2,
+            what=f"search on {host.base}",
+        )
+    assert time.monotonic() - saved < 2
+    assert "kaleidoscope mentoring" in second.get("/schemes/bda-mentoring").text
     assert "kaleidoscope" in second.get("/search?q=kaleidoscope").text
 
 

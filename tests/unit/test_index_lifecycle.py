@@ -5,6 +5,7 @@ new version by Whoosh's writer, answering exactly as an index built afresh would
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 
 import pytest
@@ -240,3 +241,20 @@ def test_the_service_needs_no_index_folder_and_reports_only_its_database(tmp_pat
         assert not [p for p in tmp_path.iterdir() if "index" in p.name]
     finally:
         service.close()
+
+
+def test_an_index_built_in_a_child_process_answers_as_one_built_here(catalogue, monkeypatch):
+    """Big catalogues are indexed in a forked child, so the build's garbage does not stay
+    in the server's master (which its workers share): the index that comes back is the same."""
+    here = search.LiveIndex().get(catalogue, 1)
+    monkeypatch.setattr(search_index, "FORK_ABOVE", 0)
+    built, parent, real_build = [], os.getpid(), search.LiveIndex._build
+
+    def build(live, catalogue):
+        built.append(os.getpid())
+        return real_build(live, catalogue)
+
+    monkeypatch.setattr(search.LiveIndex, "_build", build)
+    apart = search.LiveIndex().get(catalogue, 1)
+    assert parent not in built  # built in the child only (its list is the child's)
+    assert answers(apart) == answers(here)

@@ -1,25 +1,53 @@
-"""Reading the search page the way a person (or a screen reader) would, with the stdlib only.
+"""Reading the search page the way a person (or a screen reader) would, with BeautifulSoup.
 
-`parse(html)` gives a small element tree; `SearchPage` pulls out what the search tests
-look at: the result count, the hits, the filter chips, the facet checkboxes and the links.
+`parse(html)` gives the page's root `Element` (a small wrapper over BeautifulSoup's tags,
+with the names the tests use); `SearchPage` pulls out what the search tests look at: the
+result count, the hits, the filter chips, the facet checkboxes and the links.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 
-@dataclass
 class Element:
-    tag: str
-    attrs: dict[str, str]
-    parent: Element | None = None
-    children: list[Element | str] = field(default_factory=list)
+    """One element of a parsed page."""
+
+    def __init__(self, tag: Tag):
+        self.node = tag
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Element) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return id(self.node)
+
+    @property
+    def tag(self) -> str:
+        return self.node.name
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        return {
+            name: " ".join(value) if isinstance(value, list) else value
+            for name, value in self.node.attrs.items()
+        }
+
+    @property
+    def parent(self) -> Element | None:
+        return Element(self.node.parent) if self.node.parent is not None else None
+
+    @property
+    def children(self) -> list[Element | str]:
+        return [
+            Element(c) if isinstance(c, Tag) else str(c)
+            for c in self.node.children
+            if isinstance(c, Tag | NavigableString)
+        ]
 
     @property
     def classes(self) -> set[str]:
@@ -32,26 +60,18 @@ class Element:
 
     @property
     def raw_text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.raw_text for c in self.children)
+        return self.node.get_text()
 
     def iter(self):
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
+        for tag in self.node.find_all(True):
+            yield Element(tag)
 
     def find_all(self, tag: str | None = None, class_: str | None = None, **attrs) -> list[Element]:
-        found = []
-        for element in self.iter():
-            if tag and element.tag != tag:
-                continue
-            if class_ and class_ not in element.classes:
-                continue
-            if all(
-                element.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items()
-            ):
-                found.append(element)
-        return found
+        wanted = {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()}
+        if class_:  # (an attribute given as None would mean "has no such attribute")
+            wanted["class"] = class_
+        found = self.node.find_all(tag or True, attrs=wanted)
+        return [Element(t) for t in found]
 
     def find(self, tag: str | None = None, class_: str | None = None, **attrs) -> Element:
         found = self.find_all(tag, class_, **attrs)
@@ -59,43 +79,12 @@ class Element:
         return found[0]
 
     def ancestors(self):
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {})
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, {k: v or "" for k, v in attrs}, self.current)
-        self.current.children.append(element)
-        if tag not in VOID:
-            self.current = element
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, {k: v or "" for k, v in attrs}, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
+        for parent in self.node.parents:
+            yield Element(parent)
 
 
 def parse(html: str) -> Element:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
+    return Element(BeautifulSoup(html, "html.parser"))
 
 
 def query_pairs(url: str) -> list[tuple[str, str]]:
