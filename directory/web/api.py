@@ -225,4 +225,5 @@ def taxonomy():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(json.loads(OPENAPI_FILE.read_text()))
+    document = json.loads(OPENAPI_FILE.read_text())
+    return jsonify(search_params.with_catalogue_values(document, directory().vocabulary))

@@ -30,6 +30,7 @@ ANSWER_PREFIX = "my_"  # "search as me": the checker's answers ride along as my_
 CATALOGUE_TERM_SETS = frozenset({"institutions", "programmes"})
 OPENAPI_FILE = Path(__file__).parent / "openapi.json"
 SCHEMES_PATH = "/api/v1/schemes"
+ELIGIBILITY_PATH = "/api/v1/eligibility"
 
 
 @dataclass
@@ -181,16 +182,52 @@ def openapi_parameters(vocabulary: Vocabulary) -> list[dict]:
             "Search as me: only listings open, or possibly open, to a person with this "
             f"answer to the checker's {question.id} question."
         )
-        values = {"type": "string"}
         if question.term_set in CATALOGUE_TERM_SETS:
             about += " Valid values include the catalogue's own: see /api/v1/taxonomy."
+            schema = answer_schema(vocabulary, question.id, known=False)
         else:
-            values["enum"] = rules.valid_answers(vocabulary, question.id)
-        schema = {"type": "array", "items": values} if question.multiple else values
+            schema = answer_schema(vocabulary, question.id)
         parameters.append(
             _query(ANSWER_PREFIX + question.id, schema, about, repeated=question.multiple)
         )
     return parameters
+
+
+def answer_schema(vocabulary: Vocabulary, question_id: str, known: bool = True) -> dict:
+    """What a checker question's parameter accepts, as rules.parse_answers reads it: its
+    values or empty (unanswered); for a multiple-choice question any of them together,
+    except "none", which stands alone. `known=False` when the values are the catalogue's,
+    which the served document fills in (with_catalogue_values)."""
+    question = vocabulary.questions[question_id]
+    if not known:
+        single = {"type": "string"}
+        return {"type": "array", "items": single} if question.multiple else single
+    valid = [*rules.valid_answers(vocabulary, question_id), ""]
+    if not question.multiple:
+        return {"type": "string", "enum": valid}
+    combinable = [v for v in valid if v != rules.NONE_OF_THESE]
+    return {
+        "type": "array",
+        "anyOf": [
+            {"items": {"type": "string", "enum": valid}, "maxItems": 1},
+            {"items": {"type": "string", "enum": combinable}},
+        ],
+    }
+
+
+def with_catalogue_values(document: dict, vocabulary: Vocabulary) -> dict:
+    """The OpenAPI document as served: every checker question's parameter (on
+    /api/v1/eligibility, and my_* on /api/v1/schemes) lists the values this catalogue
+    accepts, universities and courses included, so an outside client or fuzzer knows
+    exactly what is valid."""
+    for path, prefix in ((ELIGIBILITY_PATH, ""), (SCHEMES_PATH, ANSWER_PREFIX)):
+        for parameter in document["paths"][path]["get"]["parameters"]:
+            question_id = parameter.get("name", "").removeprefix(prefix)
+            if parameter.get("name", "").startswith(prefix) and question_id in (
+                vocabulary.questions
+            ):
+                parameter["schema"] = answer_schema(vocabulary, question_id)
+    return document
 
 
 def _query(name: str, schema: dict, description: str = "", repeated: bool = False) -> dict:
