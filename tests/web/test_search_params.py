@@ -31,11 +31,32 @@ def test_vocabulary_valued_parameters_declare_their_values_as_enums(vocabulary):
         assert declared[facet.id]["items"]["enum"] == facets.valid_values(facet.id, vocabulary)
     for question in vocabulary.questions.values():
         schema = declared[search_params.ANSWER_PREFIX + question.id]
-        values = schema.get("items", schema)
         if question.term_set in search_params.CATALOGUE_TERM_SETS:
-            assert "enum" not in values  # the catalogue adds its own universities and courses
+            assert "enum" not in str(schema)  # the catalogue adds its universities, courses
         else:
-            assert values["enum"] and "not-sure" in values["enum"], question.id
+            assert "not-sure" in allowed_values(schema), question.id
+
+
+def allowed_values(schema: dict) -> set[str]:
+    """Every value a parameter's schema lists, whatever its shape (string, array, anyOf)."""
+    found = set(schema.get("enum", []))
+    for part in [schema.get("items"), *schema.get("anyOf", [])]:
+        if part:
+            found |= allowed_values(part)
+    return found
+
+
+def test_the_served_document_lists_the_catalogues_own_universities(client, catalogue):
+    served = client.get("/api/v1/openapi.json").get_json()
+    parameters = served["paths"]["/api/v1/eligibility"]["get"]["parameters"]
+    eligibility = {p["name"]: p["schema"] for p in parameters}
+    universities = set(catalogue.vocabulary.slugs("institutions"))
+    assert universities and universities <= allowed_values(eligibility["institution"])
+    # "none" stands alone; "not-sure" may go beside ticked answers (#19).
+    alone, together = eligibility["member_of"]["anyOf"]
+    assert "none" in allowed_values(alone) and alone["maxItems"] == 1
+    assert "none" not in allowed_values(together)
+    assert "not-sure" in allowed_values(together)
 
 
 @pytest.mark.parametrize(
