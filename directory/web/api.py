@@ -44,26 +44,6 @@ def _bad_request(error: BadRequest):
 _problem = search_params.problem
 
 
-def _int_parameter(name: str, default: int, low: int, high: int, errors: list) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        errors.append(_problem(name, f"should be a whole number from {low} to {high}"))
-        return default
-    return value
-
-
-def _check_names(allowed: list[str], errors: list) -> None:
-    for name in request.args:
-        if name not in allowed:
-            errors.append(_problem(name, "unknown parameter", sorted(allowed)))
-
-
 def _answers(prefix: str, errors: list) -> rules.Answers | None:
     """Answers from the query string (`profession`, or `my_profession` with a prefix)."""
     vocabulary = directory().vocabulary
@@ -136,11 +116,12 @@ def eligibility():
     """
     vocabulary = directory().vocabulary
     errors: list[dict] = []
-    _check_names([*vocabulary.questions, "page", "page_size"], errors)
+    args = request.args
+    errors += search_params.unknown_parameters(args, [*vocabulary.questions, "page", "page_size"])
     answers = _answers("", errors)
-    page = _int_parameter("page", 1, 1, search_params.MAX_PAGE, errors)
-    page_size = _int_parameter(
-        "page_size", ELIGIBILITY_PAGE_SIZE, 1, MAX_ELIGIBILITY_PAGE_SIZE, errors
+    page = search_params.whole_number(args, "page", 1, search_params.MAX_PAGE, 1, errors)
+    page_size = search_params.whole_number(
+        args, "page_size", 1, MAX_ELIGIBILITY_PAGE_SIZE, ELIGIBILITY_PAGE_SIZE, errors
     )
     if errors:
         raise BadRequest(errors)

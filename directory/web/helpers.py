@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, g, request, session, url_for
@@ -172,31 +171,13 @@ def register_template_helpers(app: Flask) -> None:
 # Search state in the URL ------------------------------------------------------------------
 
 
-@dataclass
-class SearchState:
+class SearchState(search_params.SearchRequest):
     """One search, as read from (and written back to) a plain GET URL."""
-
-    text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    sort: str = "relevance"
-    page: int = 1
-    open_now: bool = False
-    answers: MultiDict = field(default_factory=MultiDict)  # my_* parameters, kept as given
-    ignored: list[tuple[str, str]] = field(default_factory=list)  # values we did not understand
 
     @classmethod
     def from_args(cls, args: MultiDict, vocabulary) -> SearchState:
         """Read leniently (see search_params.read): the page drops what it cannot use."""
-        found = search_params.read(args, vocabulary, strict=False)
-        return cls(
-            found.text,
-            found.filters,
-            found.sort,
-            found.page,
-            found.open_now,
-            found.answers,
-            found.ignored,
-        )
+        return cls(**vars(search_params.read(args, vocabulary, strict=False)))
 
     def to_args(self) -> MultiDict:
         args = MultiDict()
@@ -218,12 +199,12 @@ class SearchState:
     def url(self, endpoint: str = "public.search_page", **changes) -> str:
         """This search with some parts changed; any change but `page` goes back to page 1."""
         state = SearchState(
-            self.text,
-            {k: list(v) for k, v in self.filters.items()},
-            self.sort,
-            self.page,
-            self.open_now,
-            MultiDict(self.answers),
+            text=self.text,
+            filters={k: list(v) for k, v in self.filters.items()},
+            sort=self.sort,
+            page=self.page,
+            open_now=self.open_now,
+            answers=MultiDict(self.answers),
         )
         if "page" not in changes:
             state.page = 1

@@ -12,7 +12,8 @@ import math
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from directory import hsds, ical
-from directory.web.api import BadRequest, _check_names, _int_parameter
+from directory.web import search_params
+from directory.web.api import BadRequest
 from directory.web.helpers import directory, snapshot
 
 bp = Blueprint("open_data", __name__)
@@ -36,9 +37,10 @@ def _base_url() -> str:
 def services():
     """One page of listings as HSDS services, by slug."""
     errors: list[dict] = []
-    _check_names(["page", "per_page"], errors)
-    page = _int_parameter("page", 1, 1, MAX_PAGE, errors)
-    per_page = _int_parameter("per_page", PER_PAGE, 1, MAX_PER_PAGE, errors)
+    args = request.args
+    errors += search_params.unknown_parameters(args, ["page", "per_page"])
+    page = search_params.whole_number(args, "page", 1, MAX_PAGE, 1, errors)
+    per_page = search_params.whole_number(args, "per_page", 1, MAX_PER_PAGE, PER_PAGE, errors)
     if errors:
         raise BadRequest(errors)
     catalogue = snapshot()

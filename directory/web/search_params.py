@@ -71,10 +71,7 @@ def read(args: MultiDict, vocabulary: Vocabulary, strict: bool) -> SearchRequest
     found = SearchRequest()
     problems = found.problems
     if strict:
-        allowed = names(vocabulary)
-        problems += [
-            problem(n, "unknown parameter", sorted(allowed)) for n in args if n not in allowed
-        ]
+        problems += unknown_parameters(args, names(vocabulary))
     for facet in facets.FACETS:
         valid = facets.valid_values(facet.id, vocabulary)
         chosen = []
@@ -91,8 +88,8 @@ def read(args: MultiDict, vocabulary: Vocabulary, strict: bool) -> SearchRequest
     found.text = text.strip()[:MAX_TEXT_LENGTH]
     found.sort = _choice(args, "sort", list(search.SORTS), "relevance", problems)
     found.open_now = _choice(args, "open_now", ["0", "1"], "0", problems) == "1"
-    found.page = _number(args, "page", 1, MAX_PAGE, 1, problems)
-    found.page_size = _number(args, "page_size", 1, MAX_PAGE_SIZE, search.PAGE_SIZE, problems)
+    found.page = whole_number(args, "page", 1, MAX_PAGE, 1, problems)
+    found.page_size = whole_number(args, "page_size", 1, MAX_PAGE_SIZE, search.PAGE_SIZE, problems)
     found.answers = MultiDict(
         [(k, v) for k, v in args.items(multi=True) if k.startswith(ANSWER_PREFIX)]
     )
@@ -113,7 +110,13 @@ def _choice(args: MultiDict, name: str, valid: list[str], default: str, problems
     return default
 
 
-def _number(args: MultiDict, name: str, low: int, high: int, default: int, problems) -> int:
+def unknown_parameters(args: MultiDict, allowed: list[str]) -> list[dict]:
+    return [problem(n, "unknown parameter", sorted(allowed)) for n in args if n not in allowed]
+
+
+def whole_number(args: MultiDict, name: str, low: int, high: int, default: int, problems) -> int:
+    """`name` as a whole number from `low` to `high`; out of range, the nearest one (and a
+    problem: the API refuses the request, the page shows the nearest page)."""
     raw = args.get(name)
     if raw is None:
         return default
