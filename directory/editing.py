@@ -574,6 +574,24 @@ class Overlap:
 _ABSENT = object()
 
 
+def _field_by_field(prefix: str, *values) -> bool:
+    """Whether three versions of a part are compared key by key: dicts, except rules
+    (a rule is one field, whole)."""
+    return all(isinstance(v, dict) for v in values) and not _is_rule_block(prefix)
+
+
+def _by_key(walk, keys: list[str], prefix: str, *versions: dict) -> dict:
+    """`walk` over each key's values in the three `versions`, in `keys` order; a key
+    whose result is _ABSENT is left out."""
+    result = {}
+    for key in dict.fromkeys(keys):
+        values = [version.get(key, _ABSENT) for version in versions]
+        value = walk(*values, f"{prefix}.{key}" if prefix else key)
+        if value is not _ABSENT:
+            result[key] = value
+    return result
+
+
 def merge(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[Overlap]]:
     """Three-way merge of two edits of `base`, field by field (as `diff` splits them).
 
@@ -588,20 +606,9 @@ def merge(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[Overlap]]:
             return their_value
         if their_value == base_value:
             return my_value
-        if all(isinstance(v, dict) for v in (base_value, my_value, their_value)) and not (
-            _is_rule_block(prefix)
-        ):
-            merged = {}
-            for key in dict.fromkeys([*base_value, *my_value, *their_value]):
-                value = walk(
-                    base_value.get(key, _ABSENT),
-                    my_value.get(key, _ABSENT),
-                    their_value.get(key, _ABSENT),
-                    f"{prefix}.{key}" if prefix else key,
-                )
-                if value is not _ABSENT:
-                    merged[key] = value
-            return merged
+        if _field_by_field(prefix, base_value, my_value, their_value):
+            keys = [*base_value, *my_value, *their_value]
+            return _by_key(walk, keys, prefix, base_value, my_value, their_value)
         overlaps.append(Overlap(prefix, _readable(their_value), _readable(my_value)))
         return my_value
 
@@ -631,18 +638,8 @@ def keep_untouched(original: dict, shown: dict, submitted: dict) -> dict:
     def walk(orig, seen, sent, prefix):
         if sent == seen:
             return orig
-        if all(isinstance(v, dict) for v in (orig, seen, sent)) and not _is_rule_block(prefix):
-            result = {}
-            for key in dict.fromkeys([*sent, *orig]):
-                value = walk(
-                    orig.get(key, _ABSENT),
-                    seen.get(key, _ABSENT),
-                    sent.get(key, _ABSENT),
-                    f"{prefix}.{key}" if prefix else key,
-                )
-                if value is not _ABSENT:
-                    result[key] = value
-            return result
+        if _field_by_field(prefix, orig, seen, sent):
+            return _by_key(walk, [*sent, *orig], prefix, orig, seen, sent)
         return sent
 
     return walk(original, shown, submitted, "")
