@@ -35,15 +35,22 @@ def test_an_edit_is_found_by_search_on_every_host_within_two_seconds(hosts):
     assert response.status == 302
     saved = time.monotonic()
 
-    for host in (first, second):  # issue #18: an edit is found on every host within 2 s
+    # Issue #18: an edit is found on every host within 2 s. Each check may land on any of
+    # a host's workers, each of which catches up on its own, so each waits within what
+    # is left of the same 2 s from the save.
+    checks = [
+        (first, "/api/v1/schemes?q=kaleidoscope", '"bda-mentoring"'),
+        (second, "/api/v1/schemes?q=kaleidoscope", '"bda-mentoring"'),
+        (second, "/schemes/bda-mentoring", "kaleidoscope mentoring"),
+        (second, "/search?q=kaleidoscope", "kaleidoscope"),
+    ]
+    for host, path, text in checks:
         wait_for(
-            lambda h=host: '"bda-mentoring"' in h.get("/api/v1/schemes?q=kaleidoscope").text,
-            timeout=2,
-            what=f"search on {host.base}",
+            lambda h=host, p=path, t=text: t in h.get(p).text,
+            timeout=max(0.0, saved + 2 - time.monotonic()),
+            what=f"{path} on {host.base}",
         )
     assert time.monotonic() - saved < 2
-    assert "kaleidoscope mentoring" in second.get("/schemes/bda-mentoring").text
-    assert "kaleidoscope" in second.get("/search?q=kaleidoscope").text
 
 
 def save_together(one, two, listing: str, change_one: dict, change_two: dict):
