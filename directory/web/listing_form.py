@@ -178,7 +178,7 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
         **_condition_fields(vocabulary),
         "ways": FieldList(FormField(way_form), min_entries=0),
         "meetable_checked": BooleanField(
-            "Nobody can meet this rule as it is written, and that is right: save it anyway",
+            "Keep these conditions: it is what the sources say",
             widget=GovCheckboxInput(),
         ),
         "evidence": TextAreaField("What the source says (a quotation)", widget=GovTextArea()),
@@ -622,8 +622,8 @@ def ask_to_confirm_unmeetable(form, roles: list[str]) -> bool:
         confirmed = form[f"role_{role}"].form.meetable_checked
         if not confirmed.data:
             confirmed.errors = [
-                f"Nobody can take part as a {role} under this rule: change the conditions, "
-                "or tick the box to save it as it is"
+                f"Nobody can take part as a {role} under these conditions: change them, "
+                "or tick the box to keep them"
             ]
             asked = True
     return asked

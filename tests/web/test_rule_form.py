@@ -161,8 +161,8 @@ def test_a_rule_nobody_can_meet_is_not_saved_until_confirmed(editing_app):
     assert refused.status_code == 200
     html = refused.get_data(as_text=True)
     text = text_of(html)
-    assert "Nobody can meet this rule" in text
-    message = "Nobody can take part as a mentee under this rule: change the conditions, or tick the box to save it as it is"
+    assert "Nobody can meet these conditions" in text
+    message = "Nobody can take part as a mentee under these conditions: change them, or tick the box to keep them"
     soup = BeautifulSoup(html, "html.parser")
     links = soup.select(".govuk-error-summary a")
     assert [a.get_text(strip=True) for a in links] == [message]
@@ -182,7 +182,7 @@ def test_every_profession_excluded_is_warned_about_but_a_fine_rule_is_not(editin
     form = main_form(curator.get(EDIT).get_data(as_text=True))
     form.setlist("role_mentee-profession_values", vocabulary.slugs("professions"))
     form["role_mentee-profession_mode"] = "not-in"
-    assert "Nobody can meet this rule" in text_of(
+    assert "Nobody can meet these conditions" in text_of(
         press(curator, EDIT, form, "save").get_data(as_text=True)
     )
     form = main_form(curator.get(EDIT).get_data(as_text=True))
@@ -195,5 +195,5 @@ def test_the_warning_shows_on_preview_without_blocking_it(editing_app):
     sign_in(curator, CURATOR)
     page = text_of(press(curator, EDIT, unmeetable_form(curator), "preview").get_data(as_text=True))
     assert "Preview: how the public will see it" in page
-    assert "Nobody can meet this rule" in page
+    assert "Nobody can meet these conditions" in page
     assert "There is a problem" not in page
