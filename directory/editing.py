@@ -468,12 +468,22 @@ def blocking_overlaps(session: Session, change: PendingChange) -> list[Overlap] 
 # Forms kept across a session's end -------------------------------------------------------------
 
 KEEP_SAVED_FORMS = dt.timedelta(days=1)
+# Any signed-out post to an editing form is kept, so anyone (a forged cross-site post)
+# can add one: at most this many are kept, the oldest dropped first. Each is at most
+# MAX_CONTENT_LENGTH (256 KB), so the table stays under about 50 MB.
+MAX_SAVED_FORMS = 200
 
 
 def keep_form(session: Session, path: str, fields: list[tuple[str, str]]) -> str:
     """Keep what was typed into the form at `path`; the token to fetch it back with."""
     token = secrets.token_urlsafe(32)
     session.exec(delete(SavedForm).where(SavedForm.created_at < utcnow() - KEEP_SAVED_FORMS))
+    newest = (
+        select(SavedForm.token)
+        .order_by(SavedForm.created_at.desc(), SavedForm.token)
+        .limit(MAX_SAVED_FORMS - 1)
+    )
+    session.exec(delete(SavedForm).where(SavedForm.token.not_in(newest)))
     session.add(SavedForm(token=token, path=path[:300], data=[list(f) for f in fields]))
     return token
 
