@@ -277,11 +277,35 @@ def _parse_programmes(text: str, existing) -> tuple[list[dict], list[tuple[str, 
     return programmes, problems
 
 
+# What each audit entry records, in words (an action not listed shows as it is stored).
+AUDIT_ACTIONS = {
+    "publish": "Published an edit",
+    "new-listing": "Added a listing",
+    "approve": "Approved a change",
+    "reject": "Rejected a change",
+    "restore": "Restored an earlier revision",
+    "verify": "Marked as verified",
+    "import": "Imported the catalogue file",
+    "organisation-saved": "Saved an organisation",
+    "report-resolved": "Resolved a problem report",
+    "sign-in": "Signed in",
+    "sign-out": "Signed out",
+    "sign-in-failed": "Failed to sign in",
+    "sign-in-throttled": "Refused a sign-in (too many attempts)",
+    "password-set": "Set their password",
+    "reset-link-made": "Made a link to set a password",
+    "user-added": "Invited someone",
+    "role-changed": "Changed someone’s role",
+    "user-enabled": "Let someone sign in again",
+    "user-disabled": "Stopped someone signing in",
+}
+
+
 @bp.get("/audit")
 def audit_log():
     with directory().session() as db:
         entries = editing.audit_entries(db, limit=500)
-        return render_template("editor/audit.html", entries=entries)
+        return render_template("editor/audit.html", entries=entries, actions=AUDIT_ACTIONS)
 
 
 CURATOR_ENDPOINTS = {
