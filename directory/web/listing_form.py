@@ -90,8 +90,9 @@ class DayMonthYearField(DateField):
     gets an error message rather than breaking the widget that redraws it.
     """
 
-    def __init__(self, label: str, **kwargs):
+    def __init__(self, label: str, what: str = "The date", **kwargs):
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        self.what = what  # names it in messages: "The date you checked must be a real date"
 
     def process_formdata(self, valuelist):
         if not valuelist:  # a form without these boxes: three empty ones to draw
@@ -101,20 +102,34 @@ class DayMonthYearField(DateField):
         if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
             self.data = None
-            raise ValueError("Enter the date as a day, a month and a year")
-        super().process_formdata(valuelist)
+            raise ValueError(f"Enter {self.what.lower()} as a day, a month and a year")
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.what} must be a real date") from None
 
 
 class WindowForm(Form):
-    opens = DayMonthYearField("Opens", validators=[Optional()])
-    closes = DayMonthYearField("Closes", validators=[Optional()])
+    # "the window" becomes "application window 2" in messages (see number_window_errors)
+    opens = DayMonthYearField("Opens", "The date the window opens", validators=[Optional()])
+    closes = DayMonthYearField("Closes", "The date the window closes", validators=[Optional()])
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
 
 
-def _json_rule(form, field) -> None:
-    if field.data:
+def number_window_errors(form) -> None:
+    """Name each application window in its date messages, so no two read alike."""
+    for number, window in enumerate(form.windows, start=1):
+        for field in (window.form.opens, window.form.closes):
+            field.errors = [
+                e.replace("the window", f"application window {number}") for e in field.errors
+            ]
+
+
+def _kept_rule_is_json(form, field) -> None:
+    """The kept rule (hidden) is checked beside the role's first box, which a link can reach."""
+    if form.advanced.data:
         try:
-            json.loads(field.data)
+            json.loads(form.advanced.data)
         except ValueError:
             raise ValidationError(
                 "This rule was changed outside the form: reload the page"
@@ -173,7 +188,9 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
     way_form = type("WayForm", (Form,), _condition_fields(vocabulary))
     attributes: dict[str, Any] = {
         "offered": BooleanField(
-            "This listing describes a way to take part in this role", widget=GovCheckboxInput()
+            "This listing describes a way to take part in this role",
+            widget=GovCheckboxInput(),
+            validators=[_kept_rule_is_json],
         ),
         **_condition_fields(vocabulary),
         "ways": FieldList(FormField(way_form), min_entries=0),
@@ -186,7 +203,7 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
             "Where it says it (web address or document)", widget=GovTextInput()
         ),
         "also_check": TextAreaField("Also check, one note per line", widget=GovTextArea()),
-        "advanced": HiddenField(validators=[_json_rule]),  # a rule the form cannot show, as JSON
+        "advanced": HiddenField(),  # a rule the form cannot show, as JSON
     }
     return type("RoleForm", (Form,), attributes)
 
@@ -282,7 +299,9 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
             default="unknown",
             widget=GovRadioInput(),
         ),
-        "status_checked": DayMonthYearField("When you checked", validators=[Optional()]),
+        "status_checked": DayMonthYearField(
+            "When you checked", "The date you checked", validators=[Optional()]
+        ),
         "status_evidence": FieldList(FormField(SourceForm), min_entries=1),
         "note": TextAreaField(
             "Note to the curator (optional)",
@@ -463,7 +482,7 @@ def _role_record(role_form, vocabulary: Vocabulary) -> dict[str, Any] | None:
 def rule_from(role_form, vocabulary: Vocabulary) -> dict:
     """The rule the structured choices describe (or the kept advanced rule)."""
     if role_form.advanced.data:
-        return json.loads(role_form.advanced.data)  # checked by _json_rule when submitted
+        return json.loads(role_form.advanced.data)  # checked by _kept_rule_is_json when submitted
     questions, steps = _question_items(role_form, vocabulary), _step_items(role_form)
     ways = [
         items
@@ -516,32 +535,56 @@ _FIELD_NAMES = {
     "id": "scheme_id",
     "status.state": "status_state",
     "status.checked": "status_checked",
-    "status.evidence": "status_evidence",
 }
-
+# Repeated parts of the form, as their headings name them.
+_ENTRIES = {"sources": "source", "applications.windows": "window", "status.evidence": "evidence"}
+_ENTRY_NAMES = {
+    "source": "source {n}",
+    "window": "application window {n}",
+    "evidence": "evidence {n}",
+}
 
 # What to ask for when a field is empty, GOV.UK style: "Enter {noun}".
 _NOUNS = {
     "name": "the listing’s name",
     "summary": "a summary",
     "description": "a description",
-    "reference": "where the source says it (a web address or document)",
-    "title": "the source’s title",
-    "evidence": "what the source says",
+    "title": "the title of {whose}",
+    "quote": "what {whose} says, in the page’s own words",
+    "reference": "where the source says who can take part as a {whose} (a web address or document)",
+    "evidence": "what the source says about who can take part as a {whose}",
 }
 EXAMPLE_URL = "https://www.csp.org.uk/mentoring"
 
 
-def govuk_message(field, message: str) -> str:
-    """A checker's message ("should not be empty") as GOV.UK words naming the field."""
+def govuk_message(field, message: str, whose: str = "") -> str:
+    """A checker's message ("should not be empty") as GOV.UK words naming the field, and
+    `whose` it is ("source 2", "mentee") where the form repeats it, so no two read alike."""
     name = field.short_name if field is not None else ""
-    if message == "should not be empty":
-        return f"Enter {_NOUNS.get(name, (field.label.text.lower() if field else 'a value'))}"
+    label = field.label.text.lower() if field is not None else "a value"
+    if message == "should not be empty" or message.startswith("should be text, not None"):
+        return "Enter " + _NOUNS.get(name, label).format(whose=whose)
+    if message == "quote the page's own words":
+        return "Enter " + _NOUNS["quote"].format(whose=whose)
     if message.startswith("should be a web address"):
+        if whose:
+            return f"Enter the web address of {whose}, starting with https://, like {EXAMPLE_URL}"
         return f"Enter a web address starting with https://, like {EXAMPLE_URL}"
+    if message.startswith("should be a date written as YYYY, YYYY-MM"):
+        return f"Enter the date {whose} gives, like 2024, 2024-09 or 2024-09-15"
+    if message.startswith("should be a date") and name in ("opens", "closes"):
+        return f"Enter the date {whose} {name}"
+    if message == "closes before it opens":
+        return f"The date {whose} closes must be after the date it opens"
+    if message.startswith('should be "windows"'):
+        return "Select ‘In application windows’, or remove the windows’ dates"
+    if message.startswith("give the page that says it is"):
+        return "Enter the page that says whether it still runs, with a quotation from it"
+    if message == "give a rule for at least one role":
+        return "Select at least one way to take part: as a mentee or as a mentor"
     if message.startswith("should be a slug"):
         if name == "provider":
-            return "Select the organisation that runs it"
+            return "Select the organisation that runs this listing"
         return (
             "Enter a short name for the web address using only lower-case letters, "
             "numbers and hyphens, like csp-peer-mentoring"
@@ -555,8 +598,8 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
     """Show each validation problem beside its field (or at the top if it has none),
     in GOV.UK words, once each."""
     for path, message in problems:
-        field = _field_for(form, path)
-        message = govuk_message(field, message)
+        field, whose = _field_for(form, path)
+        message = govuk_message(field, message, whose)
         if field is None:
             if message not in form.form_errors:
                 form.form_errors.append(message)
@@ -564,38 +607,41 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
             field.errors = [*list(field.errors), message]
 
 
-def _field_for(form, path: str):
+def _field_for(form, path: str) -> tuple[Any, str]:
+    """The form field a problem's path names (None if none), and whose it is."""
     for prefix, name in _FIELD_NAMES.items():
         if path == prefix or path.startswith(prefix + "."):
-            return form._fields.get(name)
-    match = re.match(r"^(sources|applications\.windows|status\.evidence)\[(\d+)\]\.?(\w*)", path)
+            return form[name], ""
+    match = re.match(
+        r"^(sources|applications\.windows|status\.evidence)(?:\[(\d+)\])?\.?(\w*)", path
+    )
     if match:
+        kind = _ENTRIES[match.group(1)]
         entries = {
-            "sources": form.sources,
-            "applications.windows": form.windows,
-            "status.evidence": form.status_evidence,
-        }[match.group(1)]
-        index = int(match.group(2))
-        if index < len(entries.entries):
-            entry = entries.entries[index]
-            return (
-                entry[match.group(3)]
-                if match.group(3) in entry.form
-                else entry.form[next(iter(entry.form._fields))]
-            )
-        return None
-    role = re.match(r"^eligibility\.(\w+)(?:\.(\w+))?", path)
+            "source": form.sources,
+            "window": form.windows,
+            "evidence": form.status_evidence,
+        }[kind]
+        index = int(match.group(2) or 0)
+        if index >= len(entries.entries):
+            return None, ""
+        entry = entries.entries[index].form
+        part = match.group(3)
+        # A problem with the entry as a whole goes to its first field.
+        field = entry[part] if part in entry else next(iter(entry))
+        return field, _ENTRY_NAMES[kind].format(n=index + 1)
+    role = re.match(r"^eligibility(?:\.(\w+))?(?:\.(\w+))?", path)
     if role:
-        section = f"role_{role.group(1)}"
+        section = f"role_{role.group(1) or 'mentee'}"
         if section not in form:
-            return None
-        part = role.group(2)
+            return None, ""
         sub = form[section].form
-        if part in ("evidence", "reference", "also_check"):
-            return sub[part]
-        return sub["offered"]
+        part = role.group(2)
+        return (sub[part] if part in ("evidence", "reference", "also_check") else sub["offered"]), (
+            role.group(1) or ""
+        )
     top = path.split(".")[0].split("[")[0]
-    return form._fields.get(top)
+    return next((field for field in form if field.short_name == top), None), ""
 
 
 def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:

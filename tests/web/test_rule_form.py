@@ -40,6 +40,17 @@ def with_two_ways(client):
     return main_form(press(client, EDIT, opened, "add-way-mentee").get_data(as_text=True))
 
 
+def publish_mentee_rule(app, rule: dict, scheme_id: str = "csp-mentoring") -> None:
+    """Publish a rule for a listing's mentees, as if written in the catalogue file."""
+    with app.extensions["directory"].session() as db:
+        scheme, version = editing.published(db, scheme_id)
+        mentee = scheme.eligibility["mentee"].model_copy(update={"rule": rule})
+        changed = scheme.model_copy(
+            update={"eligibility": {**scheme.eligibility, "mentee": mentee}}
+        )
+        editing.publish(db, changed, "test", version)
+
+
 def published_rule(app, scheme_id="csp-mentoring", role="mentee"):
     with app.extensions["directory"].session() as db:
         return db.get(SchemeRow, scheme_id).document["eligibility"][role]["rule"]
@@ -110,16 +121,7 @@ def test_a_catalogue_rule_with_conditions_for_everyone_and_ways_round_trips(
             ],
         ],
     }
-    service = editing_app.extensions["directory"]
-    with service.session() as db:
-        scheme, version = editing.published(db, "csp-mentoring")
-        mentee = scheme.eligibility["mentee"].model_copy(update={"rule": PARAMEDICS_RULE})
-        editing.publish(
-            db,
-            scheme.model_copy(update={"eligibility": {**scheme.eligibility, "mentee": mentee}}),
-            "test",
-            version,
-        )
+    publish_mentee_rule(editing_app, PARAMEDICS_RULE)
     curator = editing_app.test_client()
     sign_in(curator, CURATOR)
     page = curator.get(EDIT).get_data(as_text=True)
