@@ -109,3 +109,16 @@ def test_nested_conditions_are_indented_and_single_items_are_not_bulleted(csp, w
         "\u00a0\u00a0\u00a0◦ You are based in Wales",
     ]
     assert found["sources"].after == "One page"
+
+
+def test_a_rule_both_editors_changed_reads_as_conditions_on_both_sides(csp, words):
+    def with_mentee_rule(rule):
+        mentee = {**csp["eligibility"]["mentee"], "rule": rule}
+        return changed(csp, eligibility={**csp["eligibility"], "mentee": mentee})
+
+    mine = with_mentee_rule({"stage": "student"})
+    theirs = with_mentee_rule({"stage": "qualified"})
+    _, overlaps = editing.merge(csp, mine, theirs)
+    (overlap,) = words.overlaps(overlaps)
+    assert editing.field_label(overlap.field) == "Who can be a mentee"
+    assert (overlap.theirs, overlap.yours) == ("You are qualified", "You are a student")
