@@ -287,7 +287,12 @@ def _edit(
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
     preview = conflict = None
-    if request.method == "POST" and action.startswith("add-"):
+    unmeetable: list[str] = []
+    if request.method == "POST" and action.startswith("add-way-"):
+        role_field = f"role_{action.removeprefix('add-way-')}"
+        if role_field in form:
+            listing_form.add_way(form[role_field].form)
+    elif request.method == "POST" and action.startswith("add-"):
         {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
             action, form.windows
         ).append_entry()
@@ -305,10 +310,14 @@ def _edit(
                 ("id", f"The address /schemes/{record.id} is already taken: choose another")
             ]
             record = None
+        if record is not None:
+            unmeetable = listing_form.unmeetable(record, vocabulary)
         if record is None:
             listing_form.attach_problems(form, problems)
         elif action == "preview":
             preview = _preview(record)
+        elif listing_form.ask_to_confirm_unmeetable(form, unmeetable):
+            pass  # shown beside the rule, with the box to tick
         elif scheme_id is not None and not (form.version.data or "").isdigit():
             form.form_errors.append(
                 "This form is out of date or was changed: reload the page and edit again"
@@ -349,6 +358,7 @@ def _edit(
             if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
         ],
         advanced=listing_form.advanced_summaries(form, vocabulary),
+        unmeetable=unmeetable,
         waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
 

@@ -361,6 +361,16 @@ def test_export_after_an_approved_change_writes_it_and_import_merges(editing_app
     assert service.import_catalogue(exported, "test").changed is False
 
 
+# Two separate choices ("a paramedic or a student, and in London or a CSP member"): the
+# form shows one set of ways to qualify, so it keeps this rule as it is.
+TWO_CHOICES = {
+    "all": [
+        {"any": [{"profession": "paramedic"}, {"stage": "student"}]},
+        {"any": [{"region": "london"}, {"member_of": "csp"}]},
+    ]
+}
+
+
 def test_editing_a_listing_the_form_cannot_show_keeps_its_rule(editing_app):
     service = editing_app.extensions["directory"]
     with service.session() as db:
@@ -368,11 +378,7 @@ def test_editing_a_listing_the_form_cannot_show_keeps_its_rule(editing_app):
         tricky = scheme.model_copy(
             update={
                 "eligibility": {
-                    "mentee": scheme.eligibility["mentee"].model_copy(
-                        update={
-                            "rule": {"any": [{"profession": "paramedic"}, {"stage": "student"}]}
-                        }
-                    ),
+                    "mentee": scheme.eligibility["mentee"].model_copy(update={"rule": TWO_CHOICES}),
                     "mentor": scheme.eligibility["mentor"],
                 }
             }
@@ -384,9 +390,7 @@ def test_editing_a_listing_the_form_cannot_show_keeps_its_rule(editing_app):
     edit(curator, "employer-mentoring", cost="Free")
     with service.session() as db:
         document = db.get(SchemeRow, "employer-mentoring").document
-    assert document["eligibility"]["mentee"]["rule"] == {
-        "any": [{"profession": "paramedic"}, {"stage": "student"}]
-    }
+    assert document["eligibility"]["mentee"]["rule"] == TWO_CHOICES
     assert document["cost"] == "Free"
 
 
