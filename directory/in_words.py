@@ -89,11 +89,11 @@ class Describer:
         if path in DATES:
             return _date(value)
         if path == "applications.windows":
-            return "\n".join(_window(w) for w in value)
+            return _items([_window(w) for w in value])
         if path in SOURCE_LISTS:
-            return "\n".join(_source(s) for s in value)
+            return _items([_source(s) for s in value])
         if isinstance(value, list):
-            return "\n".join(str(item) for item in value)
+            return _items([str(item) for item in value])
         return str(value)
 
     def rule(self, rule: dict) -> str:
@@ -104,8 +104,17 @@ class Describer:
         return "\n".join(_lines(rules.describe(self.vocabulary, node)))
 
 
+def _items(items: list[str]) -> str:
+    """One item as it is; several as a bulleted line each."""
+    return items[0] if len(items) == 1 else "\n".join(f"• {item}" for item in items)
+
+
+# Pages keep a value's lines but not its spaces: a no-break space indents a nested condition.
+INDENT = "\u00a0\u00a0\u00a0"
+
+
 def _lines(condition: rules.Condition, depth: int = 0) -> list[str]:
-    bullet = ("", "• ", "◦ ", "▪ ")[min(depth, 3)]
+    bullet = INDENT * (depth - 1) + ("• " if depth % 2 else "◦ ") if depth else ""
     text = condition.text[:1].upper() + condition.text[1:]
     lines = [bullet + text]
     for child in condition.children:

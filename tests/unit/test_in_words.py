@@ -68,7 +68,7 @@ def test_sources_dates_and_the_provider_read_as_words(csp, words):
     )
     found = {c.field: c for c in words.changes(editing.diff(csp, after))}
     assert found["sources"].after.splitlines()[-1] == (
-        "CSP mentoring, September 2022, https://www.csp.org.uk/mentoring"
+        "• CSP mentoring, September 2022, https://www.csp.org.uk/mentoring"
     )
     assert found["last_verified"].after == "1 December 2026"
     assert found["provider"].before == "Chartered Society of Physiotherapy"
@@ -88,3 +88,37 @@ def test_overlapping_fields_read_as_words(csp, words):
     _, overlaps = editing.merge(csp, mine, theirs)
     (overlap,) = words.overlaps(overlaps)
     assert (overlap.theirs, overlap.yours) == ("Scotland", "Wales")
+
+
+def test_nested_conditions_are_indented_and_single_items_are_not_bulleted(csp, words):
+    mentee = {**csp["eligibility"]["mentee"]}
+    mentee["rule"] = {"all": [mentee["rule"], {"any": [{"stage": "student"}, {"region": "wales"}]}]}
+    after = changed(
+        csp,
+        eligibility={**csp["eligibility"], "mentee": mentee},
+        sources=[{"title": "One page"}],
+    )
+    found = {c.field: c for c in words.changes(editing.diff(csp, after))}
+    assert found["eligibility.mentee.rule"].after.splitlines() == [
+        "All of these apply:",
+        "• All of these apply:",
+        "\u00a0\u00a0\u00a0◦ You are a physiotherapist",
+        "\u00a0\u00a0\u00a0◦ You are a member of the Chartered Society of Physiotherapy (CSP)",
+        "• At least one of these applies:",
+        "\u00a0\u00a0\u00a0◦ You are a student",
+        "\u00a0\u00a0\u00a0◦ You are based in Wales",
+    ]
+    assert found["sources"].after == "One page"
+
+
+def test_a_rule_both_editors_changed_reads_as_conditions_on_both_sides(csp, words):
+    def with_mentee_rule(rule):
+        mentee = {**csp["eligibility"]["mentee"], "rule": rule}
+        return changed(csp, eligibility={**csp["eligibility"], "mentee": mentee})
+
+    mine = with_mentee_rule({"stage": "student"})
+    theirs = with_mentee_rule({"stage": "qualified"})
+    _, overlaps = editing.merge(csp, mine, theirs)
+    (overlap,) = words.overlaps(overlaps)
+    assert editing.field_label(overlap.field) == "Who can be a mentee"
+    assert (overlap.theirs, overlap.yours) == ("You are qualified", "You are a student")
