@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh.analysis import STOP_WORDS
@@ -23,7 +23,7 @@ from directory import bitmaps
 from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
 from directory.search import words
-from directory.search.index import LABELS, TERMS
+from directory.search.index import LABELLED_FACETS, LABELS, PROVIDER, SHARED_FIELDS, TERMS
 
 PAGE_SIZE = 10
 SORTS = ("relevance", "name")
@@ -74,7 +74,7 @@ class Results:
 @dataclass(frozen=True)
 class Alternative:
     """One way a part of the query can match: `text` in `field`, its score times `boost`.
-    Facet fields come from the catalogue and score 1; the others are Whoosh's."""
+    Facet fields come from the catalogue and score 1; the others score BM25F."""
 
     field: str
     text: str
@@ -141,6 +141,7 @@ class Snapshot:
         self._read_lock = threading.Lock()  # Whoosh's readers are not shared across threads
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._found: OrderedDict[str, Found] = OrderedDict()
+        self._shared: dict[str, dict[str, list[tuple[int, int]]]] = {}
 
     def _facet_bits(self, live: list[int], entries) -> dict[str, dict[str, int]]:
         positions: dict[str, dict[str, list[int]]] = {f: {} for f in FACET_IDS}
@@ -297,14 +298,17 @@ class Snapshot:
 
     def _read(self, field_name: str, text: str) -> Postings:
         """Every live listing with `text` in `field_name`, and its BM25 score for it."""
-        docnums, frequencies = array("I"), []
-        with self._read_lock:
-            if (field_name, text) in self.searcher.reader():
-                matcher = self.searcher.postings(field_name, text)  # deleted ones left out
-                while matcher.is_active():
-                    docnums.append(matcher.id())
-                    frequencies.append(matcher.weight())
-                    matcher.next()
+        if field_name in SHARED_FIELDS:
+            docnums, frequencies = self._shared_frequencies(field_name, text)
+        else:
+            docnums, frequencies = array("I"), []
+            with self._read_lock:
+                if (field_name, text) in self.searcher.reader():
+                    matcher = self.searcher.postings(field_name, text)  # deleted ones left out
+                    while matcher.is_active():
+                        docnums.append(matcher.id())
+                        frequencies.append(matcher.weight())
+                        matcher.next()
         live = self.all_bits.bit_count()
         idf = math.log(live / (len(docnums) + 1)) + 1
         average, lengths = self.average_length[field_name], self.lengths[field_name]
@@ -316,6 +320,42 @@ class Snapshot:
             ),
         )
         return Postings(bitmaps.from_positions(docnums, self.size), docnums, scores)
+
+    def _shared_frequencies(self, field_name: str, text: str) -> tuple[array, list[int]]:
+        """A shared field's postings for one word, as Whoosh would hold them: each listing
+        with the word, and how often its field says it (summed over what it shares)."""
+        counts: dict[int, int] = {}
+        for bits, count in self._shared_words(field_name).get(text, ()):
+            for docnum in bitmaps.positions(bits):
+                counts[docnum] = counts.get(docnum, 0) + count
+        docnums = array("I", sorted(counts))
+        return docnums, [counts[d] for d in docnums]
+
+    def _shared_words(self, field_name: str) -> dict[str, list[tuple[int, int]]]:
+        """word -> [(listings sharing a text, times the text says the word)] for a shared
+        field: the texts are providers' names, or the labels of facet values."""
+        table = self._shared.get(field_name)
+        if table is None:  # two threads may both work it out: the same table either way
+            table = {}
+            for bits, text in self._shared_texts(field_name):
+                for word, count in Counter(words.indexed(words.plain_words(text))).items():
+                    table.setdefault(word, []).append((bits, count))
+            self._shared[field_name] = table
+        return table
+
+    def _shared_texts(self, field_name: str):
+        if field_name == PROVIDER:
+            for provider_id, scheme_ids in self.catalogue.by_provider.items():
+                docnums = (self.docnums[i] for i in scheme_ids if i in self.docnums)
+                organisation = self.catalogue.organisations[provider_id]
+                yield bitmaps.from_positions(docnums, self.size), words.provider_text(organisation)
+        else:
+            for facet_id in LABELLED_FACETS:
+                term_set = facet_defs.BY_ID[facet_id].term_set
+                for value, bits in self.facet_bits[facet_id].items():
+                    term = self.vocabulary.find(term_set, value)
+                    if term is not None:
+                        yield bits, term.label
 
     def _bits_for(self, facet_id: str, values: list[str]) -> int:
         known = self.facet_bits.get(facet_id, {})
