@@ -169,13 +169,16 @@ class LiveIndex:
         known = self._fingerprints
         changed = [i for i in catalogue.schemes if known.get(i) != catalogue.fingerprint(i)]
         removed = [i for i in self._fingerprints if i not in catalogue.schemes]
+        previous = self._current  # its tables still hold for the listings not changed
         if self._index is None and _may_fork(catalogue):
             self._build_apart(catalogue)
         elif self._index is None or len(changed) + len(removed) > REBUILD_ABOVE:
             self._build(catalogue)
+            previous = None
         elif changed or removed:
             self._update(catalogue, changed, removed)
-        return Snapshot(self._index.searcher(), catalogue, version, self._entries, self._spelling)
+        searcher = self._index.searcher()
+        return Snapshot(searcher, catalogue, version, self._entries, self._spelling, previous)
 
     def _build(self, catalogue: Catalogue) -> None:
         self._entries, self._fingerprints, self._spelling = {}, {}, Counter()
