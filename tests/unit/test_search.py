@@ -11,6 +11,9 @@ import re
 
 import pytest
 import yaml
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
 
 from directory import catalogue as cat
 from directory import search
@@ -400,3 +403,34 @@ def test_a_repeated_search_reads_nothing_more_from_whoosh(index, monkeypatch):
     assert index.run(query) == first
     index.run(search.Query("physio leadership", {"profession": ["dietitian"]}, page=2))
     assert read == []
+
+
+@pytest.mark.parametrize("field_name", search.SHARED_FIELDS)
+def test_a_shared_field_holds_what_whoosh_would_hold_given_its_words(catalogue, field_name):
+    """Providers' names and facet labels are not given to Whoosh but worked out from the
+    catalogue: for every word, the same listings with the same counts as Whoosh's own
+    postings of an index given each listing's words in that field."""
+    snapshot = search.LiveIndex().get(catalogue, 1)
+    storage = RamStorage().create_index(
+        Schema(id=ID(stored=True), words=TEXT(analyzer=SpaceSeparatedTokenizer()))
+    )
+    writer = storage.writer()
+    for scheme in catalogue.schemes.values():
+        text = search.document(scheme, catalogue)[field_name]
+        plain = search.words.indexed(search.words.plain_words(text))
+        writer.add_document(id=scheme.id, words=plain)
+    writer.commit()
+    with storage.searcher() as searcher:
+        reference = {}
+        for word in searcher.reader().field_terms("words"):
+            matcher = searcher.postings("words", word)
+            found = {}
+            while matcher.is_active():
+                found[searcher.stored_fields(matcher.id())["id"]] = matcher.weight()
+                matcher.next()
+            reference[word] = found
+    assert len(reference) > 20
+    for word, found in reference.items():
+        docnums, counts = snapshot._shared_frequencies(field_name, word)
+        shared = {snapshot.ids[d]: count for d, count in zip(docnums, counts, strict=True)}
+        assert shared == found, word

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -250,7 +251,7 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
     edit(curator, "io-mentoring", cost="Free")
     edit(curator, "io-mentoring", cost="£5 a month")
     history = text_of(curator.get("/editor/schemes/io-mentoring/history").get_data(as_text=True))
-    assert "Revision 3: edit" in history and "By cara@example.org" in history
+    assert "Revision 3: edited" in history and "Edited by cara@example.org on" in history
     with editing_app.extensions["directory"].session() as db:
         version = db.get(SchemeRow, "io-mentoring").version
     curator.post(
@@ -265,6 +266,9 @@ def test_every_change_is_a_revision_and_any_revision_can_be_restored(editing_app
             .order_by(Revision.number)
         ).all()
     assert numbers == ["import", "edit", "edit", "restore"]
+    history = text_of(curator.get("/editor/schemes/io-mentoring/history").get_data(as_text=True))
+    assert "Revision 4: restored revision 2" in history
+    assert re.search(r"Restored revision 2 by cara@example\.org on .+ at \d\d:\d\d UTC\.", history)
 
 
 def test_mark_as_verified_today(editing_app):
