@@ -626,3 +626,14 @@ def ways_nobody_meets(vocabulary: Vocabulary, node: Rule) -> list[int]:
         for i, way in enumerate(ways.children)
         if not can_be_met(vocabulary, AllOf((*shared, way)))
     ]
+
+
+def clash(vocabulary: Vocabulary, conditions: Iterable[Rule], most: int = 3) -> tuple[Rule, ...]:
+    """The fewest conditions (at most `most`) that nobody can meet together, to say why a
+    rule can never be met: ("you are qualified", "you are studying at Level 6"). Or ()."""
+    conditions = [c for c in conditions if not isinstance(c, Confirm)]
+    for size in range(1, most + 1):
+        for group in itertools.combinations(conditions, size):
+            if not can_be_met(vocabulary, AllOf(group)):
+                return group
+    return ()

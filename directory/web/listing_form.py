@@ -661,10 +661,12 @@ def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
 @dataclasses.dataclass(frozen=True)
 class Unmet:
     """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
-    the roles whose whole rule, and the ways to qualify (role -> positions in the form)."""
+    the roles whose whole rule, the ways to qualify (role -> positions in the form), and
+    why: (role, way position or None) -> the conditions that clash, in words."""
 
     roles: tuple[str, ...] = ()
     ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.roles or self.ways)
@@ -672,19 +674,37 @@ class Unmet:
 
 def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
     compiled, _ = cat.compile_scheme(record, vocabulary)
-    roles, ways = [], {}
+    roles, ways, why = [], {}, {}
     for role, role_rule in compiled.by_role.items():
-        if not rules.can_be_met(vocabulary, role_rule.rule):
+        node = role_rule.rule
+        top = node.children if isinstance(node, rules.AllOf) else (node,)
+        everyone = tuple(c for c in top if not isinstance(c, rules.AnyOf))
+        if not rules.can_be_met(vocabulary, node):
             roles.append(role)
-            continue
+            why[(role, None)] = _clash_in_words(vocabulary, everyone)
         role_form = form[f"role_{role}"].form
-        if role_form.advanced.data:
-            continue
         filled = [i for i, _ in _filled_ways(role_form, vocabulary)]
-        unmet = rules.ways_nobody_meets(vocabulary, role_rule.rule)
-        if unmet and len(filled) > 1:
+        if role_form.advanced.data or len(filled) < 2 or why.get((role, None)):
+            continue  # no ways, or the conditions everyone must meet clash already
+        unmet = rules.ways_nobody_meets(vocabulary, node)
+        alternatives = next(c for c in top if isinstance(c, rules.AnyOf)).children if unmet else ()
+        for i in unmet:
+            way = alternatives[i]
+            own = way.children if isinstance(way, rules.AllOf) else (way,)
+            why[(role, filled[i])] = _clash_in_words(vocabulary, (*everyone, *own))
+        if unmet:
             ways[role] = tuple(filled[i] for i in unmet)
-    return Unmet(tuple(roles), ways)
+    return Unmet(tuple(roles), ways, why)
+
+
+def _clash_in_words(vocabulary: Vocabulary, conditions) -> str:
+    """ "These cannot all be true: you are qualified; you are studying at Level 6." """
+    found = [rules.describe(vocabulary, c).text for c in rules.clash(vocabulary, conditions)]
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"Nobody can meet this condition: {found[0]}."
+    return f"These cannot all be true: {'; '.join(found)}."
 
 
 def ask_to_confirm_unmeetable(form, unmet: Unmet) -> bool:

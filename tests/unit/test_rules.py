@@ -425,3 +425,24 @@ def test_every_rule_in_the_catalogue_can_be_met(catalogue):
 )
 def test_a_way_to_qualify_nobody_can_meet_is_found(vocabulary, rule, positions):
     assert rules.ways_nobody_meets(vocabulary, compile_ok(vocabulary, rule)) == positions
+
+
+def test_the_conditions_that_clash_are_named(vocabulary):
+    node = compile_ok(
+        vocabulary,
+        {
+            "all": [
+                {"profession": "physiotherapist"},
+                {"stage": "qualified"},
+                {"member_of": "csp"},
+                {"level": "6"},
+                {"confirm": "ask"},
+            ]
+        },
+    )
+    found = rules.clash(vocabulary, node.children)
+    assert [rules.describe(vocabulary, c).text for c in found] == [
+        "you are qualified",
+        "you are studying at Level 6",
+    ]
+    assert rules.clash(vocabulary, node.children[:3]) == ()

@@ -226,3 +226,17 @@ def test_a_way_to_qualify_nobody_can_meet_is_warned_about_before_saving(editing_
     assert published_rule(editing_app)["any"][1] == {
         "all": [{"stage": "qualified"}, {"level": "4"}]
     }
+
+
+def test_the_warning_names_the_conditions_that_clash(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    text = text_of(press(curator, EDIT, unmeetable_form(curator), "save").get_data(as_text=True))
+    assert "These cannot all be true: you are qualified; you are studying at Level 4." in text
+    form = with_two_ways(curator)
+    form.setlist("role_mentee-ways-1-stage_values", ["qualified"])
+    form.setlist("role_mentee-ways-1-level_values", ["4"])
+    text = text_of(press(curator, EDIT, form, "save").get_data(as_text=True))
+    assert (
+        text.count("These cannot all be true: you are qualified; you are studying at Level 4.") == 1
+    )
