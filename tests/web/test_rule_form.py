@@ -4,12 +4,17 @@ rule nobody can meet (checked by the rule engine, not a list of known contradict
 from __future__ import annotations
 
 import copy
+import json
 
 from bs4 import BeautifulSoup
 
+from directory import catalogue as cat
 from directory import editing
+from directory import vocabulary as vocab
+from directory.config import DEFAULT_DATA_DIR
 from directory.models import PendingChange, SchemeRow
 from directory.web import listing_form
+from tests.conftest import REAL_CATALOGUE
 from tests.web.conftest import text_of
 from tests.web.editing_fixtures import CSP_LEAD, CURATOR, sign_in
 from tests.web.html_forms import main_form
@@ -240,3 +245,31 @@ def test_the_warning_names_the_conditions_that_clash(editing_app):
     assert (
         text.count("These cannot all be true: you are qualified; you are studying at Level 4.") == 1
     )
+
+
+def _same_meaning(rule):
+    """A rule with the order of its all-of conditions left out (the form writes them in
+    the vocabulary's question order)."""
+    if isinstance(rule, dict) and set(rule) == {"all"}:
+        return sorted(json.dumps(_same_meaning(item), sort_keys=True) for item in rule["all"])
+    if isinstance(rule, dict) and set(rule) == {"any"}:
+        return {"any": [_same_meaning(item) for item in rule["any"]]}
+    return rule
+
+
+def test_every_rule_in_the_real_catalogue_is_editable_in_the_form_and_kept(editing_app):
+    base = vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+    real = cat.load(REAL_CATALOGUE, base)
+    vocabulary = real.vocabulary
+    providers = [(o, o) for o in real.organisations]
+    with editing_app.test_request_context():
+        form_class = listing_form.listing_form_class(vocabulary, providers, new=False)
+        for scheme in real.schemes.values():
+            form = form_class(formdata=None, data=listing_form.form_data(scheme, vocabulary, 1))
+            for role, block in scheme.eligibility.items():
+                if block is None:
+                    continue
+                role_form = form[f"role_{role}"].form
+                assert not role_form.advanced.data, f"{scheme.id} {role}: shown read-only"
+                written = listing_form.rule_from(role_form, vocabulary)
+                assert _same_meaning(written) == _same_meaning(block.rule), (scheme.id, role)
