@@ -668,9 +668,6 @@ class Unmet:
     ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.roles or self.ways)
-
 
 def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
     compiled, _ = cat.compile_scheme(record, vocabulary)
