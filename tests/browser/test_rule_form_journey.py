@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.support import WIDTHS
+from tests.browser.support import WIDTHS, sign_in
 from tests.browser.test_editing_journey import CURATOR, HUB_LEAD, role_section, send
 
 
@@ -116,3 +116,24 @@ def test_a_new_listings_errors_link_to_their_fields_in_page_order(editor_page, w
     assert tops == sorted(tops)
     url_group = curator.locator(".govuk-form-group--error").filter(has=curator.locator("#url"))
     shot(curator, url_group, "url-error", 400)
+
+
+def test_adding_a_way_to_qualify_works_without_javascript(browser, editing_server):
+    context = browser.new_context(java_script_enabled=False, base_url=editing_server.url)
+    try:
+        hub = context.new_page()
+        sign_in(hub, HUB_LEAD)
+        hub.goto("/editor/schemes/csp-mentoring/edit")
+        mentor = role_section(hub, "mentor")
+        mentor.get_by_role("button", name="Add another way to qualify").click()
+        mentor = role_section(hub, "mentor")
+        expect(mentor.get_by_role("heading", name="Ways to qualify")).to_be_visible()
+        expect(mentor.get_by_role("group", name="Or way 2", exact=True)).to_be_visible()
+        # The mentors' condition (any AHP) and step moved to way 1, as typed.
+        first = mentor.get_by_role("group", name="Way 1", exact=True)
+        expect(first.get_by_role("checkbox", name="Any Allied Health Profession")).to_be_checked()
+        expect(first.get_by_role("textbox", name=re.compile("^Steps to confirm"))).to_have_value(
+            re.compile("^contact the CAHPR research leads")
+        )
+    finally:
+        context.close()
