@@ -79,7 +79,8 @@ def test_a_role_no_longer_offered_says_so(csp, words):
     after = changed(csp, eligibility={**csp["eligibility"], "mentor": None})
     found = {c.field: c for c in words.changes(editing.diff(csp, after))}
     rule = found["eligibility.mentor.rule"]
-    assert rule.before.startswith("All of these apply:") and rule.after == ""
+    assert rule.before.startswith("All of these apply:")
+    assert rule.after == "Not offered: the listing describes no way to take part as a mentor"
 
 
 def test_overlapping_fields_read_as_words(csp, words):
