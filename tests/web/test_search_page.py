@@ -562,7 +562,15 @@ def test_the_page_links_to_the_csv_of_the_same_search(client):
     (link,) = got.links("as a spreadsheet (CSV)")
     assert link.attrs["href"].startswith("/search.csv?")
     assert Counter(query_pairs(link.attrs["href"])) == Counter(params)
+    assert got.total > 1
     assert link.text == f"Download these {got.total} listings as a spreadsheet (CSV)"
+
+
+def test_the_csv_link_for_one_listing_says_this_listing(client):
+    got = page(client, [("q", "Liverpool")])  # the one listing at Liverpool John Moores
+    assert got.total == 1
+    (link,) = got.links("as a spreadsheet (CSV)")
+    assert link.text == "Download this listing as a spreadsheet (CSV)"
 
 
 # No index to wait for ----------------------------------------------------------------------------
