@@ -8,6 +8,7 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from directory import facets, search
 from directory.catalogue import Catalogue
@@ -179,6 +180,9 @@ def scheme(scheme_id: str):
         view=view,
         report_form=ReportProblemForm(),
         related=_related(scheme),
+        # Only for someone signed in who may edit it; such a page is never stored by a
+        # shared cache (see _security_headers in directory/web/__init__.py).
+        may_edit=current_user.is_authenticated and current_user.may_edit(scheme.provider),
     )
 
 
