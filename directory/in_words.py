@@ -68,9 +68,11 @@ class Describer:
     def value(self, path: str, value: Any) -> str:
         """`value` of the field at `path` ("eligibility.mentee.rule") in words; "" for
         an empty value that has no meaning of its own."""
+        parts = path.split(".")
+        if value is None and parts[0] == "eligibility" and parts[-1] == "rule":
+            return f"Not offered: the listing describes no way to take part as a {parts[1]}"
         if value is None or value == [] or value == {}:
             return NOT_STATED if path in UNSTATED_WHEN_EMPTY else ""
-        parts = path.split(".")
         if parts[0] == "eligibility" and len(parts) == 3 and parts[2] == "rule":
             return self.rule(value)
         if parts[0] == "eligibility" and len(parts) == 2 and isinstance(value, dict):

@@ -38,8 +38,7 @@ FACETS_BY_TERM_SET = {
 FACET_IDS = frozenset(f.id for f in facet_defs.FACETS)
 # Whoosh keeps a length in one byte: lengths as it rounds them (the last stands for more).
 QUANTISED = [byte_to_length(length_to_byte(n)) for n in range(2048)]
-SIMILAR_FACETS = ("profession", "mentoring_type", "member_of")
-SAME_PROVIDER_WEIGHT = 10  # a provider's other listings come first
+SAME_PROVIDER_WEIGHT = 10  # among related listings, the provider's other ones come first
 
 
 @dataclass
@@ -69,6 +68,9 @@ class Results:
     suggestion: str | None = None  # "did you mean"
     corrected: bool = False  # results are for the suggestion, not the text typed
     relaxed: bool = False  # no listing had every word: these have some
+    # profession -> how many of its count are not open to all AHPs (those are counted
+    # once, under facets.ALL_AHPS): what a page shows beside each profession
+    profession_only_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,17 @@ class Snapshot:
         docnums = _page(order, final, (page - 1) * query.page_size, query.page_size, self.size)
         highlight = found.plan.highlight if found.plan else frozenset()
         hits = [self._hit(highlight, docnum) for docnum in docnums]
-        counts = self._facet_counts(matched, selected)
+        counts, profession_only = self._facet_counts(matched, selected)
         return Results(
-            hits, total, counts, page, pages, found.suggestion, found.corrected, found.relaxed
+            hits,
+            total,
+            counts,
+            page,
+            pages,
+            found.suggestion,
+            found.corrected,
+            found.relaxed,
+            profession_only,
         )
 
     def _found_for(self, text: str) -> Found:
@@ -393,20 +403,28 @@ class Snapshot:
             bits |= known.get(value, 0)
         return bits
 
-    def _facet_counts(self, matched: int, selected: dict[str, int]) -> dict[str, dict[str, int]]:
+    def _facet_counts(self, matched: int, selected: dict[str, int]):
         """Counts per value, each facet counted under every filter but its own.
 
         So choosing "Physiotherapist" still shows how many listings "Dietitian"
-        would give: values within a facet combine with OR, facets with AND.
+        would give: values within a facet combine with OR, facets with AND. And each
+        profession's count of listings not open to all AHPs.
         """
-        counts = {}
+        counts, profession_only = {}, {}
         for facet_id, values in self.facet_bits.items():
             base = matched
             for other, bits in selected.items():
                 if other != facet_id:
                     base &= bits
             counts[facet_id] = {value: (base & bits).bit_count() for value, bits in values.items()}
-        return counts
+            if facet_id == "profession":
+                apart = base & ~values.get(facet_defs.ALL_AHPS, 0)
+                profession_only = {
+                    value: (apart & bits).bit_count()
+                    for value, bits in values.items()
+                    if value != facet_defs.ALL_AHPS
+                }
+        return counts, profession_only
 
     def _hit(self, highlight: frozenset[str], docnum: int) -> Hit:
         scheme = self.catalogue.schemes[self.ids[docnum]]
@@ -434,25 +452,36 @@ class Snapshot:
     # Similar listings ------------------------------------------------------------------------
 
     def similar(self, scheme: Scheme, limit: int = 3) -> list[str]:
-        """The ids of the listings most like one listing: see `similarity` for the score.
+        """The ids of the listings most related to one listing, best first: see
+        `similarity` for the score. Never guidance, nor a listing that shares none of
+        `relating`'s values, whatever its provider.
 
-        Each facet value's bitmap is added into a bit-sliced counter (plane i holds
-        bit i of every listing's score), so scoring 10,000 listings takes a few dozen
-        big-integer operations instead of 10,000 listings' facets.
+        Each value's bitmap is added into a bit-sliced counter (plane i holds bit i of
+        every listing's score), so scoring 10,000 listings takes a few dozen big-integer
+        operations instead of 10,000 listings' facets.
         """
         planes: list[int] = []
-        for facet_id, values in facet_defs.scheme_facets(scheme, self.catalogue).items():
-            if facet_id in SIMILAR_FACETS:
-                for value in values:
-                    add_to_counter(planes, self.facet_bits[facet_id].get(value, 0))
+        # Listings open to every AHP, or to every stage: these values relate them to nothing.
+        everyone = {
+            "profession": self.facet_bits["profession"].get(facet_defs.ALL_AHPS, 0),
+            "stage": self.all_bits,
+        }
+        for stage in self.vocabulary.slugs("stages"):
+            everyone["stage"] &= self.facet_bits["stage"].get(stage, 0)
+        mine = facet_defs.scheme_facets(scheme, self.catalogue, as_if_running=True)
+        related = 0
+        for facet_id, value in relating(mine, self.vocabulary):
+            bits = self.facet_bits[facet_id].get(value, 0) & ~everyone.get(facet_id, 0)
+            add_to_counter(planes, bits)
+            related |= bits
         docnums = self.docnums
         same_provider = (
             docnums[i] for i in self.catalogue.by_provider[scheme.provider] if i in docnums
         )
-        add_to_counter(
-            planes, bitmaps.from_positions(same_provider, self.size), weight=SAME_PROVIDER_WEIGHT
-        )
-        others = self.all_bits
+        same_provider_bits = bitmaps.from_positions(same_provider, self.size) & related
+        add_to_counter(planes, same_provider_bits, weight=SAME_PROVIDER_WEIGHT)
+        guidance = self.facet_bits["listing_type"].get("guidance", 0)
+        others = self.all_bits & related & ~guidance
         if scheme.id in self.docnums:
             others &= ~(1 << self.docnums[scheme.id])
         found: list[int] = []
@@ -500,20 +529,41 @@ def add_to_counter(planes: list[int], bits: int, weight: int = 1) -> None:
         at += 1
 
 
+def relating(values: dict[str, list[str]], vocabulary) -> list[tuple[str, str]]:
+    """What relates a listing to others (issue #19), as (facet id, value): who it is for
+    (its professions, unless it is open to all AHPs, and its career stage, unless it is
+    open to every stage: either would relate it to everything), the memberships it asks
+    for and the forms of mentoring it offers. Never its provider alone."""
+    found = []
+    if facet_defs.ALL_AHPS not in values["profession"]:
+        found += [("profession", p) for p in values["profession"]]
+    if set(values["stage"]) != set(vocabulary.slugs("stages")):
+        found += [("stage", s) for s in values["stage"]]
+    found += [("member_of", m) for m in values["member_of"] if m != facet_defs.NO_MEMBERSHIP]
+    found += [("mentoring_type", t) for t in values["mentoring_type"] if t != facet_defs.NOT_STATED]
+    return found
+
+
 def similarity(scheme: Scheme, other: Scheme, catalogue: Catalogue, mine=None) -> int:
-    """How alike two listings are: the facet values they share, plus 10 for one provider."""
-    mine = mine or facet_defs.scheme_facets(scheme, catalogue)
+    """How related two listings are: the `relating` values they share (0: unrelated),
+    plus 10 for one provider."""
+    vocabulary = catalogue.vocabulary
+    mine = mine or facet_defs.scheme_facets(scheme, catalogue, as_if_running=True)
     theirs = facet_defs.scheme_facets(other, catalogue)
-    shared = sum(len(set(mine[f]) & set(theirs[f])) for f in SIMILAR_FACETS)
+    shared = len(set(relating(mine, vocabulary)) & set(relating(theirs, vocabulary)))
+    if not shared:
+        return 0
     return shared + (SAME_PROVIDER_WEIGHT if other.provider == scheme.provider else 0)
 
 
 def similar_by_scan(scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
     """What `Snapshot.similar` finds, the slow way: the reference its test compares with."""
-    mine = facet_defs.scheme_facets(scheme, catalogue)
+    mine = facet_defs.scheme_facets(scheme, catalogue, as_if_running=True)
     scored = []
     for other in catalogue.schemes.values():
-        score = similarity(scheme, other, catalogue, mine) if other.id != scheme.id else 0
+        if other.id == scheme.id or other.listing_type == "guidance":
+            continue
+        score = similarity(scheme, other, catalogue, mine)
         if score:
             scored.append((-score, other.name.lower(), other.id))
     return [scheme_id for *_, scheme_id in sorted(scored)[:limit]]

@@ -92,9 +92,14 @@ def _filters_changed_nothing(state: SearchState, results: search.Results) -> boo
 
 
 def _facet_groups(state: SearchState, results: search.Results, vocabulary) -> list[dict]:
+    """Each facet's values with their counts. A profession's count leaves out the listings
+    open to all AHPs, which "Open to all AHPs" counts once (choosing a profession still
+    keeps them: they are open to it)."""
     groups = []
     for facet in facets.FACETS:
         counts = results.facet_counts.get(facet.id, {})
+        if facet.id == "profession":
+            counts = {**counts, **results.profession_only_counts}
         selected = state.filters.get(facet.id, [])
         values = [
             {
