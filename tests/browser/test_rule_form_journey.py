@@ -80,6 +80,7 @@ def test_a_hub_lead_writes_an_any_of_rule_and_is_warned_of_a_contradiction(edito
         "Nobody can meet these conditions"
     )
     assert_no_axe_violations(hub)
+    assert hub.evaluate("document.documentElement.scrollWidth <= innerWidth")  # no sideways scroll
     shot(hub, summary, "errors", height=600)
     shot(hub, role_section(hub, "mentee").locator(".govuk-warning-text"), "warning", height=500)
     link.click()
