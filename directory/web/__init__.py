@@ -13,10 +13,12 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory.service import Directory
 from directory.web import helpers
+from directory.web.inline_assets import PAGE_CSS, InlineAssets, page_blocks
 from directory.web.json_provider import OrjsonProvider
 
 csrf = CSRFProtect()
@@ -69,6 +71,11 @@ def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     csrf.init_app(app)
     Compress(app)
+    inline = InlineAssets.read(Path(app.static_folder))
+    app.extensions["inline_assets"] = inline
+    app.jinja_env.globals.update(
+        inline_style=inline.style, icon_url=inline.icon, page_css_marker=Markup(PAGE_CSS)
+    )
     if app.config["TRUSTED_PROXIES"]:  # behind a load balancer: trust its X-Forwarded-For
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -113,6 +120,7 @@ def init_app(app: Flask) -> None:
     # universities and courses, current for everything the request does.
     app.before_request(_snapshot)
     app.after_request(_security_headers)
+    app.after_request(_page_css)  # runs before the headers and compression
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
@@ -146,13 +154,25 @@ def _refuse_long_urls() -> None:
         abort(414)
 
 
+def _page_css(response):
+    """Puts main.css's rules that can match this page into the layout's <style>."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return response
+    html = response.get_data(as_text=True)
+    if PAGE_CSS in html:
+        css = current_app.extensions["inline_assets"].main_css(page_blocks(html))
+        response.set_data(html.replace(PAGE_CSS, css, 1))
+    return response
+
+
 def _security_headers(response):
     nonce = getattr(g, "csp_nonce", "")
+    # Styles: only those the layout puts inside the page (directory/web/inline_assets.py).
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
-        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        f"style-src 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
         "base-uri 'none'; object-src 'none'",
     )

@@ -287,7 +287,7 @@ def _edit(
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
     preview = conflict = None
-    unmeetable: list[str] = []
+    unmeetable = listing_form.Unmet()
     if request.method == "POST" and action.startswith("add-way-"):
         role_field = f"role_{action.removeprefix('add-way-')}"
         if role_field in form:
@@ -296,7 +296,7 @@ def _edit(
         {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
             action, form.windows
         ).append_entry()
-    elif request.method == "POST" and form.validate_on_submit():
+    elif request.method == "POST" and _validated(form):
         target_id = scheme_id or (form.scheme_id.data or "").strip()
         raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
         record, problems = editing.validate_scheme(
@@ -311,7 +311,7 @@ def _edit(
             ]
             record = None
         if record is not None:
-            unmeetable = listing_form.unmeetable(record, vocabulary)
+            unmeetable = listing_form.unmeetable(form, record, vocabulary)
         if record is None:
             listing_form.attach_problems(form, problems)
         elif action == "preview":
@@ -361,6 +361,13 @@ def _edit(
         unmeetable=unmeetable,
         waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
+
+
+def _validated(form) -> bool:
+    """The form's own checks, with each message naming the part of the form it is about."""
+    valid = form.validate_on_submit()
+    listing_form.number_window_errors(form)
+    return valid
 
 
 def _waiting(db: Session, scheme_id: str | None) -> list[tuple[PendingChange, User]]:

@@ -11,8 +11,10 @@ choices, nesting) is shown in words and kept as it is.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -90,8 +92,9 @@ class DayMonthYearField(DateField):
     gets an error message rather than breaking the widget that redraws it.
     """
 
-    def __init__(self, label: str, **kwargs):
+    def __init__(self, label: str, what: str = "The date", **kwargs):
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        self.what = what  # names it in messages: "The date you checked must be a real date"
 
     def process_formdata(self, valuelist):
         if not valuelist:  # a form without these boxes: three empty ones to draw
@@ -101,20 +104,34 @@ class DayMonthYearField(DateField):
         if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
             self.data = None
-            raise ValueError("Enter the date as a day, a month and a year")
-        super().process_formdata(valuelist)
+            raise ValueError(f"Enter {self.what.lower()} as a day, a month and a year")
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.what} must be a real date") from None
 
 
 class WindowForm(Form):
-    opens = DayMonthYearField("Opens", validators=[Optional()])
-    closes = DayMonthYearField("Closes", validators=[Optional()])
+    # "the window" becomes "application window 2" in messages (see number_window_errors)
+    opens = DayMonthYearField("Opens", "The date the window opens", validators=[Optional()])
+    closes = DayMonthYearField("Closes", "The date the window closes", validators=[Optional()])
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
 
 
-def _json_rule(form, field) -> None:
-    if field.data:
+def number_window_errors(form) -> None:
+    """Name each application window in its date messages, so no two read alike."""
+    for number, window in enumerate(form.windows, start=1):
+        for field in (window.form.opens, window.form.closes):
+            field.errors = [
+                e.replace("the window", f"application window {number}") for e in field.errors
+            ]
+
+
+def _kept_rule_is_json(form, field) -> None:
+    """The kept rule (hidden) is checked beside the role's first box, which a link can reach."""
+    if form.advanced.data:
         try:
-            json.loads(field.data)
+            json.loads(form.advanced.data)
         except ValueError:
             raise ValidationError(
                 "This rule was changed outside the form: reload the page"
@@ -173,7 +190,9 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
     way_form = type("WayForm", (Form,), _condition_fields(vocabulary))
     attributes: dict[str, Any] = {
         "offered": BooleanField(
-            "This listing describes a way to take part in this role", widget=GovCheckboxInput()
+            "This listing describes a way to take part in this role",
+            widget=GovCheckboxInput(),
+            validators=[_kept_rule_is_json],
         ),
         **_condition_fields(vocabulary),
         "ways": FieldList(FormField(way_form), min_entries=0),
@@ -186,7 +205,7 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
             "Where it says it (web address or document)", widget=GovTextInput()
         ),
         "also_check": TextAreaField("Also check, one note per line", widget=GovTextArea()),
-        "advanced": HiddenField(validators=[_json_rule]),  # a rule the form cannot show, as JSON
+        "advanced": HiddenField(),  # a rule the form cannot show, as JSON
     }
     return type("RoleForm", (Form,), attributes)
 
@@ -282,7 +301,9 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
             default="unknown",
             widget=GovRadioInput(),
         ),
-        "status_checked": DayMonthYearField("When you checked", validators=[Optional()]),
+        "status_checked": DayMonthYearField(
+            "When you checked", "The date you checked", validators=[Optional()]
+        ),
         "status_evidence": FieldList(FormField(SourceForm), min_entries=1),
         "note": TextAreaField(
             "Note to the curator (optional)",
@@ -463,18 +484,24 @@ def _role_record(role_form, vocabulary: Vocabulary) -> dict[str, Any] | None:
 def rule_from(role_form, vocabulary: Vocabulary) -> dict:
     """The rule the structured choices describe (or the kept advanced rule)."""
     if role_form.advanced.data:
-        return json.loads(role_form.advanced.data)  # checked by _json_rule when submitted
+        return json.loads(role_form.advanced.data)  # checked by _kept_rule_is_json when submitted
     questions, steps = _question_items(role_form, vocabulary), _step_items(role_form)
-    ways = [
-        items
-        for way in role_form.ways
-        if (items := [*_question_items(way, vocabulary), *_step_items(way)])
-    ]
+    ways = [items for _, items in _filled_ways(role_form, vocabulary)]
     if len(ways) > 1:
         items = [*questions, {"any": [w[0] if len(w) == 1 else {"all": w} for w in ways]}, *steps]
     else:  # one way to qualify is just more conditions
         items = [*questions, *(ways[0] if ways else []), *steps]
     return items[0] if len(items) == 1 else {"all": items}
+
+
+def _filled_ways(role_form, vocabulary: Vocabulary) -> list[tuple[int, list[dict]]]:
+    """The ways to qualify that set a condition, by position in the form, as rule items
+    (an empty way is left out of the rule)."""
+    return [
+        (i, items)
+        for i, way in enumerate(role_form.ways)
+        if (items := [*_question_items(way, vocabulary), *_step_items(way)])
+    ]
 
 
 def _question_items(conditions_form, vocabulary: Vocabulary) -> list[dict]:
@@ -516,32 +543,56 @@ _FIELD_NAMES = {
     "id": "scheme_id",
     "status.state": "status_state",
     "status.checked": "status_checked",
-    "status.evidence": "status_evidence",
 }
-
+# Repeated parts of the form, as their headings name them.
+_ENTRIES = {"sources": "source", "applications.windows": "window", "status.evidence": "evidence"}
+_ENTRY_NAMES = {
+    "source": "source {n}",
+    "window": "application window {n}",
+    "evidence": "evidence {n}",
+}
 
 # What to ask for when a field is empty, GOV.UK style: "Enter {noun}".
 _NOUNS = {
     "name": "the listing’s name",
     "summary": "a summary",
     "description": "a description",
-    "reference": "where the source says it (a web address or document)",
-    "title": "the source’s title",
-    "evidence": "what the source says",
+    "title": "the title of {whose}",
+    "quote": "what {whose} says, in the page’s own words",
+    "reference": "where the source says who can take part as a {whose} (a web address or document)",
+    "evidence": "what the source says about who can take part as a {whose}",
 }
 EXAMPLE_URL = "https://www.csp.org.uk/mentoring"
 
 
-def govuk_message(field, message: str) -> str:
-    """A checker's message ("should not be empty") as GOV.UK words naming the field."""
+def govuk_message(field, message: str, whose: str = "") -> str:
+    """A checker's message ("should not be empty") as GOV.UK words naming the field, and
+    `whose` it is ("source 2", "mentee") where the form repeats it, so no two read alike."""
     name = field.short_name if field is not None else ""
-    if message == "should not be empty":
-        return f"Enter {_NOUNS.get(name, (field.label.text.lower() if field else 'a value'))}"
+    label = field.label.text.lower() if field is not None else "a value"
+    if message == "should not be empty" or message.startswith("should be text, not None"):
+        return "Enter " + _NOUNS.get(name, label).format(whose=whose)
+    if message == "quote the page's own words":
+        return "Enter " + _NOUNS["quote"].format(whose=whose)
     if message.startswith("should be a web address"):
+        if whose:
+            return f"Enter the web address of {whose}, starting with https://, like {EXAMPLE_URL}"
         return f"Enter a web address starting with https://, like {EXAMPLE_URL}"
+    if message.startswith("should be a date written as YYYY, YYYY-MM"):
+        return f"Enter the date {whose} gives, like 2024, 2024-09 or 2024-09-15"
+    if message.startswith("should be a date") and name in ("opens", "closes"):
+        return f"Enter the date {whose} {name}"
+    if message == "closes before it opens":
+        return f"The date {whose} closes must be after the date it opens"
+    if message.startswith('should be "windows"'):
+        return "Select ‘In application windows’, or remove the windows’ dates"
+    if message.startswith("give the page that says it is"):
+        return "Enter the page that says whether it still runs, with a quotation from it"
+    if message == "give a rule for at least one role":
+        return "Select at least one way to take part: as a mentee or as a mentor"
     if message.startswith("should be a slug"):
         if name == "provider":
-            return "Select the organisation that runs it"
+            return "Select the organisation that runs this listing"
         return (
             "Enter a short name for the web address using only lower-case letters, "
             "numbers and hyphens, like csp-peer-mentoring"
@@ -555,8 +606,8 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
     """Show each validation problem beside its field (or at the top if it has none),
     in GOV.UK words, once each."""
     for path, message in problems:
-        field = _field_for(form, path)
-        message = govuk_message(field, message)
+        field, whose = _field_for(form, path)
+        message = govuk_message(field, message, whose)
         if field is None:
             if message not in form.form_errors:
                 form.form_errors.append(message)
@@ -564,38 +615,41 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
             field.errors = [*list(field.errors), message]
 
 
-def _field_for(form, path: str):
+def _field_for(form, path: str) -> tuple[Any, str]:
+    """The form field a problem's path names (None if none), and whose it is."""
     for prefix, name in _FIELD_NAMES.items():
         if path == prefix or path.startswith(prefix + "."):
-            return form._fields.get(name)
-    match = re.match(r"^(sources|applications\.windows|status\.evidence)\[(\d+)\]\.?(\w*)", path)
+            return form[name], ""
+    match = re.match(
+        r"^(sources|applications\.windows|status\.evidence)(?:\[(\d+)\])?\.?(\w*)", path
+    )
     if match:
+        kind = _ENTRIES[match.group(1)]
         entries = {
-            "sources": form.sources,
-            "applications.windows": form.windows,
-            "status.evidence": form.status_evidence,
-        }[match.group(1)]
-        index = int(match.group(2))
-        if index < len(entries.entries):
-            entry = entries.entries[index]
-            return (
-                entry[match.group(3)]
-                if match.group(3) in entry.form
-                else entry.form[next(iter(entry.form._fields))]
-            )
-        return None
-    role = re.match(r"^eligibility\.(\w+)(?:\.(\w+))?", path)
+            "source": form.sources,
+            "window": form.windows,
+            "evidence": form.status_evidence,
+        }[kind]
+        index = int(match.group(2) or 0)
+        if index >= len(entries.entries):
+            return None, ""
+        entry = entries.entries[index].form
+        part = match.group(3)
+        # A problem with the entry as a whole goes to its first field.
+        field = entry[part] if part in entry else next(iter(entry))
+        return field, _ENTRY_NAMES[kind].format(n=index + 1)
+    role = re.match(r"^eligibility(?:\.(\w+))?(?:\.(\w+))?", path)
     if role:
-        section = f"role_{role.group(1)}"
+        section = f"role_{role.group(1) or 'mentee'}"
         if section not in form:
-            return None
-        part = role.group(2)
+            return None, ""
         sub = form[section].form
-        if part in ("evidence", "reference", "also_check"):
-            return sub[part]
-        return sub["offered"]
+        part = role.group(2)
+        return (sub[part] if part in ("evidence", "reference", "also_check") else sub["offered"]), (
+            role.group(1) or ""
+        )
     top = path.split(".")[0].split("[")[0]
-    return form._fields.get(top)
+    return next((field for field in form if field.short_name == top), None), ""
 
 
 def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
@@ -604,26 +658,54 @@ def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
     return rules.describe(vocabulary, node) if node is not None and not problems else None
 
 
-def unmeetable(record: cat.Scheme, vocabulary: Vocabulary) -> list[str]:
-    """The roles whose rule nobody can meet, by the rule engine's own reckoning."""
+@dataclasses.dataclass(frozen=True)
+class Unmet:
+    """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
+    the roles whose whole rule, and the ways to qualify (role -> positions in the form)."""
+
+    roles: tuple[str, ...] = ()
+    ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.roles or self.ways)
+
+
+def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
     compiled, _ = cat.compile_scheme(record, vocabulary)
-    return [
-        role
-        for role, role_rule in compiled.by_role.items()
-        if not rules.can_be_met(vocabulary, role_rule.rule)
-    ]
+    roles, ways = [], {}
+    for role, role_rule in compiled.by_role.items():
+        if not rules.can_be_met(vocabulary, role_rule.rule):
+            roles.append(role)
+            continue
+        role_form = form[f"role_{role}"].form
+        if role_form.advanced.data:
+            continue
+        filled = [i for i, _ in _filled_ways(role_form, vocabulary)]
+        unmet = rules.ways_nobody_meets(vocabulary, role_rule.rule)
+        if unmet and len(filled) > 1:
+            ways[role] = tuple(filled[i] for i in unmet)
+    return Unmet(tuple(roles), ways)
 
 
-def ask_to_confirm_unmeetable(form, roles: list[str]) -> bool:
-    """Before saving a rule nobody can meet, ask for the box beside it to be ticked.
-    True if any is not ticked (nothing should be saved)."""
+def ask_to_confirm_unmeetable(form, unmet: Unmet) -> bool:
+    """Before saving a rule, or a way to qualify, nobody can meet, ask for the box beside
+    it to be ticked. True if one is not ticked (nothing should be saved)."""
     asked = False
-    for role in roles:
+    for role in (*unmet.roles, *unmet.ways):
         confirmed = form[f"role_{role}"].form.meetable_checked
-        if not confirmed.data:
-            confirmed.errors = [
-                f"Nobody can take part as a {role} under these conditions: change them, "
-                "or tick the box to keep them"
-            ]
-            asked = True
+        if confirmed.data:
+            continue
+        if role in unmet.roles:
+            what = f"Nobody can take part as a {role} under these conditions: change them"
+        else:
+            numbers = [str(i + 1) for i in unmet.ways[role]]
+            ways = (
+                f"way {numbers[0]}"
+                if len(numbers) == 1
+                else f"ways {rules.join_words(numbers, 'and')}"
+            )
+            its = "its" if len(numbers) == 1 else "their"
+            what = f"Nobody can take part as a {role} in {ways}: change {its} conditions"
+        confirmed.errors = [f"{what}, or tick the box to keep them"]
+        asked = True
     return asked

@@ -228,7 +228,9 @@ def test_the_same_validation_as_directory_check_with_messages_beside_the_fields(
     text = text_of(html)
     assert "Summary must be 300 characters or fewer" in text
     link = "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring"
-    assert text.count(link) == 4  # the scheme's and the source's, each in summary and field
+    assert text.count(link) == 2  # the scheme's, in the summary and beside the field
+    source = "Enter the web address of source 1, starting with https://"
+    assert text.count(source) == 2  # the source's is named, so the two read differently
     assert (
         published_name(editing_app, "csp-mentoring")
         == "Chartered Society of Physiotherapy mentoring scheme"

@@ -40,6 +40,17 @@ def with_two_ways(client):
     return main_form(press(client, EDIT, opened, "add-way-mentee").get_data(as_text=True))
 
 
+def publish_mentee_rule(app, rule: dict, scheme_id: str = "csp-mentoring") -> None:
+    """Publish a rule for a listing's mentees, as if written in the catalogue file."""
+    with app.extensions["directory"].session() as db:
+        scheme, version = editing.published(db, scheme_id)
+        mentee = scheme.eligibility["mentee"].model_copy(update={"rule": rule})
+        changed = scheme.model_copy(
+            update={"eligibility": {**scheme.eligibility, "mentee": mentee}}
+        )
+        editing.publish(db, changed, "test", version)
+
+
 def published_rule(app, scheme_id="csp-mentoring", role="mentee"):
     with app.extensions["directory"].session() as db:
         return db.get(SchemeRow, scheme_id).document["eligibility"][role]["rule"]
@@ -110,16 +121,7 @@ def test_a_catalogue_rule_with_conditions_for_everyone_and_ways_round_trips(
             ],
         ],
     }
-    service = editing_app.extensions["directory"]
-    with service.session() as db:
-        scheme, version = editing.published(db, "csp-mentoring")
-        mentee = scheme.eligibility["mentee"].model_copy(update={"rule": PARAMEDICS_RULE})
-        editing.publish(
-            db,
-            scheme.model_copy(update={"eligibility": {**scheme.eligibility, "mentee": mentee}}),
-            "test",
-            version,
-        )
+    publish_mentee_rule(editing_app, PARAMEDICS_RULE)
     curator = editing_app.test_client()
     sign_in(curator, CURATOR)
     page = curator.get(EDIT).get_data(as_text=True)
@@ -197,3 +199,30 @@ def test_the_warning_shows_on_preview_without_blocking_it(editing_app):
     assert "Preview: how the public will see it" in page
     assert "Nobody can meet these conditions" in page
     assert "There is a problem" not in page
+
+
+def test_a_way_to_qualify_nobody_can_meet_is_warned_about_before_saving(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    before = published_rule(editing_app)
+    form = with_two_ways(curator)
+    form.setlist("role_mentee-ways-1-stage_values", ["qualified"])
+    form.setlist("role_mentee-ways-1-level_values", ["4"])  # qualified, at a study level
+    refused = press(curator, EDIT, form, "save")
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")] == [
+        "Nobody can take part as a mentee in way 2: change its conditions, "
+        "or tick the box to keep them"
+    ]
+    ways = soup.select(".app-way")
+    assert "Nobody can qualify this way" not in ways[0].get_text()
+    assert "Nobody can qualify this way" in ways[1].get_text()
+    assert published_rule(editing_app) == before  # nothing saved
+    form = main_form(html)
+    form["role_mentee-meetable_checked"] = "y"
+    assert press(curator, EDIT, form, "save").status_code == 302
+    assert published_rule(editing_app)["any"][1] == {
+        "all": [{"stage": "qualified"}, {"level": "4"}]
+    }

@@ -59,6 +59,8 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[dict] = []
         self.scripts: list[dict] = []
+        self.styles: list[str] = []  # the text inside each <style>
+        self._in_style = False
         self.elements: list[tuple[str, dict]] = []
         self._form: dict | None = None
         self.feed(html)
@@ -77,8 +79,17 @@ class Page(HTMLParser):
             self._form.setdefault("formactions", []).append(a["formaction"])
         elif tag == "script":
             self.scripts.append(a)
+        elif tag == "style":
+            self.styles.append("")
+            self._in_style = True
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles[-1] += data
 
     def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
         if tag == "form":
             self._form = None
 
@@ -394,6 +405,7 @@ HEADER_PAGES = [
     f"/schemes/{LISTING['csp']}",
     "/search?q=mentoring",
     "/check/",
+    "/check/profession?role=mentee",  # the type-ahead: its own script and styles
     "/sign-in",
     "/no-such-page",
     "/editor/",
@@ -435,10 +447,19 @@ def test_every_response_has_the_security_headers(editing_app, path):
         "strict-origin",
         "strict-origin-when-cross-origin",
     )
+    # Styles: only the <style> elements the layout puts inside pages, by the same nonce;
+    # no linked stylesheet, no style attribute, no other inline style.
+    assert policy["style-src"] == [f"'nonce-{nonce}'"]
     if response.mimetype == "text/html":
-        scripts = Page(response.get_data(as_text=True)).scripts
-        assert scripts, "the layout's scripts are missing"
-        assert [s.get("nonce") for s in scripts] == [nonce] * len(scripts)
+        page = Page(response.get_data(as_text=True))
+        assert page.scripts, "the layout's scripts are missing"
+        assert [s.get("nonce") for s in page.scripts] == [nonce] * len(page.scripts)
+        styles = [a for tag, a in page.elements if tag == "style"]
+        assert styles, "the layout's styles are missing"
+        assert [a.get("nonce") for a in styles] == [nonce] * len(styles)
+        assert all(css.strip() for css in page.styles)
+        assert not [a for tag, a in page.elements if tag == "link" and a.get("rel") == "stylesheet"]
+        assert not [tag for tag, a in page.elements if "style" in a]
     assert csp_nonce(client.get(path)) != nonce  # a new nonce for every response
 
 
