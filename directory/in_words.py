@@ -48,9 +48,15 @@ class Describer:
         self.organisation_names = organisation_names
 
     def changes(self, changes: list[FieldChange]) -> list[FieldChange]:
+        # A listing's id never changes: it differs only where the listing itself is new
+        # (or removed), and then there was nothing before (or after), not "Not offered".
+        new = any(c.field == "id" and c.was is None for c in changes)
+        gone = any(c.field == "id" and c.now is None for c in changes)
         return [
             dataclasses.replace(
-                c, before=self.value(c.field, c.was), after=self.value(c.field, c.now)
+                c,
+                before="" if new else self.value(c.field, c.was),
+                after="" if gone else self.value(c.field, c.now),
             )
             for c in changes
         ]
