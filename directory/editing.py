@@ -8,9 +8,11 @@ edits become pending changes that a curator approves or rejects.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from directory import catalogue as cat
-from directory import store, validation
+from directory import rules, store, validation
 from directory.models import (
     AuditEntry,
     OrganisationMember,
@@ -69,20 +71,119 @@ class NotAllowed(Exception):
 # Validation: the same checks as `directory check`, reported by field ------------------------
 
 
+@dataclass(frozen=True)
+class CheckedListing:
+    """A listing from a form, checked like a catalogue file, every problem at once.
+
+    `scheme` is the listing if nothing is wrong with it. `problems` are (field, message):
+    those with the fields' formats first, then those of the checks that look further
+    (names of terms and organisations, dates in order, evidence, the rules), made on
+    every field whose format is right. `role_rules` are the roles' rules that compile,
+    even when another field has a problem, so a rule can be checked in the same pass.
+    """
+
+    scheme: cat.Scheme | None
+    problems: list[tuple[str, str]]
+    role_rules: dict[str, rules.RoleRule]
+
+
 def validate_scheme(
     raw: dict[str, Any], vocabulary: Vocabulary, organisations: list[cat.Organisation]
 ) -> tuple[cat.Scheme | None, list[tuple[str, str]]]:
     """A listing from a form, checked like a catalogue file. Problems are (field, message)."""
+    checked = check_listing(raw, vocabulary, organisations)
+    return checked.scheme, checked.problems
+
+
+def check_listing(
+    raw: dict[str, Any], vocabulary: Vocabulary, organisations: list[cat.Organisation]
+) -> CheckedListing:
+    """Every problem with a listing from a form in one pass (see CheckedListing)."""
     document = LocatedDocument("form", None)
     scheme, problems = validation.validate(document, cat.Scheme, raw)
+    found = [(p.field, p.message) for p in problems]
     if scheme is None:
-        return None, [(p.field, p.message) for p in problems]
+        locations = validation.invalid_locations(cat.Scheme, raw)
+        scheme = _with_stand_ins(raw, locations)
+        if scheme is None:
+            return CheckedListing(None, found, {})
+    invalid = [p.field for p in problems]
     scheme = cat.canonical(scheme, vocabulary)
-    problems = cat.check_references(document, organisations, [scheme], vocabulary)
-    _, compile_problems = cat.compile_scheme(scheme, vocabulary, document, ())
-    found = [(p.field.removeprefix("schemes[0]."), p.message) for p in problems + compile_problems]
+    further = cat.check_references(document, organisations, [scheme], vocabulary)
     # check_references also reports duplicate ids across the file; one listing has none.
-    return (None, found) if found else (scheme, [])
+    compiled, compile_problems = cat.compile_scheme(scheme, vocabulary, document, ())
+    for problem in further + compile_problems:
+        path = problem.field.removeprefix("schemes[0].")
+        if not any(_related(part, bad) for part in _rests_on(path) for bad in invalid):
+            found.append((path, problem.message))
+    role_rules = {
+        role: rule
+        for role, rule in compiled.by_role.items()
+        if not any(_related(f"eligibility.{role}.rule", path) for path, _ in found)
+    }
+    return CheckedListing(None if found else scheme, found, role_rules)
+
+
+_LEFT_OUT = object()
+# What stands in for a field whose format is wrong, so that the checks on the other
+# fields can run: leaving it out (if it has a default), or the first of these that fits.
+_STAND_INS = (_LEFT_OUT, "x", dt.date(2000, 1, 1), {}, [])
+
+
+def _with_stand_ins(raw: dict[str, Any], invalid: list[tuple]) -> cat.Scheme | None:
+    """The listing with a stand-in for each field whose format is wrong (None if one has
+    none): never saved or shown, only checked further."""
+    data = raw
+    for location in invalid:
+        for value in _STAND_INS:
+            trial = _replaced(data, location, value)
+            if trial is not None and not any(
+                loc[: len(location)] == location
+                for loc in validation.invalid_locations(cat.Scheme, trial)
+            ):
+                data = trial
+                break
+    scheme, _ = validation.validate(LocatedDocument("form", None), cat.Scheme, data)
+    return scheme
+
+
+def _replaced(data: Any, location: tuple, value: Any) -> Any:
+    """A copy of `data` with `value` at `location` (or nothing there: _LEFT_OUT), or None
+    if there is no such place."""
+    copied = copy.deepcopy(data)
+    try:
+        parent = copied
+        for part in location[:-1]:
+            parent = parent[part]
+        if value is not _LEFT_OUT:
+            parent[location[-1]] = copy.deepcopy(value)
+        elif isinstance(parent, dict):
+            parent.pop(location[-1], None)
+        else:
+            return None  # an item of a list: leaving it out would renumber the others
+    except (KeyError, IndexError, TypeError):
+        return None
+    return copied
+
+
+# The fields a further check's message rests on besides the field it is about: with one
+# of them wrong, the message could be caused by its stand-in, so it is not given.
+_RESTS_ON = {
+    "applications.timing": ("applications.windows",),  # 'should be "windows"'
+    "status.evidence": ("status.state",),  # "give the page that says it is ..."
+}
+
+
+def _rests_on(path: str) -> tuple[str, ...]:
+    if re.fullmatch(r"applications\.windows\[\d+\]\.closes", path):  # "closes before it opens"
+        return (path, path.removesuffix("closes") + "opens")
+    return (path, *_RESTS_ON.get(path, ()))
+
+
+def _related(path: str, other: str) -> bool:
+    """One field is the other, or holds it: "sources[0]" and "sources[0].url"."""
+    shorter, longer = sorted((path, other), key=len)
+    return longer == shorter or longer.startswith((shorter + ".", shorter + "["))
 
 
 # Reading ------------------------------------------------------------------------------------

@@ -68,6 +68,17 @@ def validate(document: LocatedDocument, model: type[Model], data: Any, location=
     Returns (instance or None, problems). Locations in pydantic's errors are
     relative to `data`, so they are joined onto `location` to find the line.
     """
+    instance, errors = _errors(model, data)
+    problems = [document.problem((*location, *loc), _message(item)) for loc, item in errors]
+    return instance, problems
+
+
+def invalid_locations(model: type[Model], data: Any) -> list[tuple]:
+    """Where in `data` each problem `validate` would report is (relative to `data`)."""
+    return [loc for loc, _ in _errors(model, data)[1]]
+
+
+def _errors(model: type[Model], data: Any) -> tuple[Model | None, list[tuple[tuple, dict]]]:
     try:
         return model.model_validate(data), []
     except pydantic.ValidationError as error:
@@ -75,14 +86,15 @@ def validate(document: LocatedDocument, model: type[Model], data: Any, location=
             (tuple(part for part in item["loc"] if not _is_union_tag(part)), item)
             for item in error.errors(include_url=False)
         ]
-        problems: list[Problem] = []
-        for loc, item in items:
-            if item["type"] == "too_short" and any(
-                other[: len(loc)] == loc and other != loc for other, _ in items
-            ):
-                continue  # a list "too short" only because its bad items were dropped
-            problems.append(document.problem((*location, *loc), _message(item)))
-        return None, problems
+        return None, [
+            (loc, item)
+            for loc, item in items
+            # a list "too short" only because its bad items were dropped
+            if not (
+                item["type"] == "too_short"
+                and any(other[: len(loc)] == loc and other != loc for other, _ in items)
+            )
+        ]
 
 
 def _is_union_tag(part) -> bool:

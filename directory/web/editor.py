@@ -296,27 +296,19 @@ def _edit(
         {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
             action, form.windows
         ).append_entry()
-    elif request.method == "POST" and _validated(form):
-        target_id = scheme_id or (form.scheme_id.data or "").strip()
-        raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
-        record, problems = editing.validate_scheme(
-            raw, vocabulary, list(snapshot().organisations.values())
-        )
-        if record is not None and record.provider not in dict(_provider_choices(db)):
-            problems = [("provider", "You can only choose an organisation you look after")]
-            record = None
-        if record is not None and scheme_id is None and editing.id_taken(db, record.id):
-            problems = [
-                ("id", f"The address /schemes/{record.id} is already taken: choose another")
-            ]
-            record = None
-        if record is not None:
-            unmeetable = listing_form.unmeetable(form, record, vocabulary)
-        if record is None:
-            listing_form.attach_problems(form, problems)
+    elif request.method == "POST":
+        # Every problem at once: the form's own checks, then the listing's on every field
+        # those found nothing wrong with, then the rules (even if other fields are wrong).
+        valid = _validated(form)
+        record, problems, role_rules = _checked(db, form, scheme_id, last_verified)
+        unmeetable = listing_form.unmeetable(form, role_rules, vocabulary)
+        confirmed = listing_form.confirm_unmeetable(form, unmeetable, saving=action != "preview")
+        listing_form.attach_problems(form, problems)
+        if not valid or record is None:
+            pass  # shown beside their fields, and listed at the top
         elif action == "preview":
             preview = _preview(record)
-        elif listing_form.ask_to_confirm_unmeetable(form, unmeetable):
+        elif not confirmed:
             pass  # shown beside the rule, with the box to tick
         elif scheme_id is not None and not (form.version.data or "").isdigit():
             form.form_errors.append(
@@ -361,6 +353,31 @@ def _edit(
         unmeetable=unmeetable,
         waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
+
+
+def _checked(
+    db: Session, form, scheme_id: str | None, last_verified
+) -> tuple[cat.Scheme | None, list[tuple[str, str]], dict]:
+    """The listing the form describes if nothing is wrong with it, every problem with
+    it, and the roles' rules that compile (see editing.check_listing)."""
+    vocabulary = directory().vocabulary
+    target_id = scheme_id or (form.scheme_id.data or "").strip()
+    raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
+    checked = editing.check_listing(raw, vocabulary, list(snapshot().organisations.values()))
+    problems = list(checked.problems)
+    if not any(path == "provider" for path, _ in problems) and raw["provider"] not in dict(
+        _provider_choices(db)
+    ):
+        problems.append(("provider", "You can only choose an organisation you look after"))
+    if (
+        scheme_id is None
+        and not any(path == "id" for path, _ in problems)
+        and editing.id_taken(db, target_id)
+    ):
+        problems.append(
+            ("id", f"The address /schemes/{target_id} is already taken: choose another")
+        )
+    return (None if problems else checked.scheme), problems, checked.role_rules
 
 
 def _validated(form) -> bool:

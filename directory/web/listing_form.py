@@ -12,6 +12,7 @@ choices, nesting) is shown in words and kept as it is.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -200,6 +201,8 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
             "Keep these conditions: it is what the sources say",
             widget=GovCheckboxInput(),
         ),
+        # The fingerprint of the rule shown beside the box: a tick keeps that rule only.
+        "meetable_rule": HiddenField(),
         "evidence": TextAreaField("What the source says (a quotation)", widget=GovTextArea()),
         "reference": StringField(
             "Where it says it (web address or document)", widget=GovTextInput()
@@ -473,8 +476,12 @@ def record_data(form, vocabulary: Vocabulary, scheme_id: str, last_verified) -> 
 def _role_record(role_form, vocabulary: Vocabulary) -> dict[str, Any] | None:
     if not role_form.offered.data:
         return None
+    try:
+        rule = rule_from(role_form, vocabulary)
+    except ValueError:
+        rule = None  # a kept rule changed outside the form: _kept_rule_is_json says so
     return {
-        "rule": rule_from(role_form, vocabulary),
+        "rule": rule,
         "evidence": role_form.evidence.data or None,
         "reference": role_form.reference.data or "",
         "also_check": _lines(role_form.also_check.data),
@@ -604,15 +611,29 @@ def govuk_message(field, message: str, whose: str = "") -> str:
 
 def attach_problems(form, problems: list[tuple[str, str]]) -> None:
     """Show each validation problem beside its field (or at the top if it has none),
-    in GOV.UK words, once each."""
+    in GOV.UK words, once each. A field the form's own checks found a problem with
+    (a date that is not a real date) keeps that message alone: the listing's checks
+    only saw it empty."""
+    already = {field.name for field in _all_fields(form) if field.errors}
     for path, message in problems:
         field, whose = _field_for(form, path)
+        if field is not None and field.name in already:
+            continue
         message = govuk_message(field, message, whose)
         if field is None:
             if message not in form.form_errors:
                 form.form_errors.append(message)
         elif message not in field.errors:
             field.errors = [*list(field.errors), message]
+
+
+def _all_fields(form):
+    """Every field of a form, those inside repeated and nested parts too."""
+    for field in form:
+        if field.type in ("FormField", "FieldList"):
+            yield from _all_fields(field)
+        else:
+            yield field
 
 
 def _field_for(form, path: str) -> tuple[Any, str]:
@@ -662,17 +683,21 @@ def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
 class Unmet:
     """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
     the roles whose whole rule, the ways to qualify (role -> positions in the form), and
-    why: (role, way position or None) -> the conditions that clash, in words."""
+    why: (role, way position or None) -> the conditions that clash, in words. `rules` is
+    each of these roles' rule as the form now writes it (its fingerprint), which ticking
+    "Keep these conditions" confirms, and only it."""
 
     roles: tuple[str, ...] = ()
     ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
+    rules: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
-def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
-    compiled, _ = cat.compile_scheme(record, vocabulary)
+def unmeetable(form, role_rules: Mapping[str, rules.RoleRule], vocabulary: Vocabulary) -> Unmet:
+    """What nobody can meet among the roles' compiled rules (those that compiled, even if
+    other fields of the form have problems)."""
     roles, ways, why = [], {}, {}
-    for role, role_rule in compiled.by_role.items():
+    for role, role_rule in role_rules.items():
         node = role_rule.rule
         top = node.children if isinstance(node, rules.AllOf) else (node,)
         everyone = tuple(c for c in top if not isinstance(c, rules.AnyOf))
@@ -691,7 +716,17 @@ def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
             why[(role, filled[i])] = _clash_in_words(vocabulary, (*everyone, *own))
         if unmet:
             ways[role] = tuple(filled[i] for i in unmet)
-    return Unmet(tuple(roles), ways, why)
+    fingerprints = {
+        role: rule_fingerprint(rule_from(form[f"role_{role}"].form, vocabulary))
+        for role in (*roles, *ways)
+    }
+    return Unmet(tuple(roles), ways, why, fingerprints)
+
+
+def rule_fingerprint(rule: dict) -> str:
+    """A short fingerprint of a rule: the same for the same rule, different for another."""
+    text = json.dumps(rule, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _clash_in_words(vocabulary: Vocabulary, conditions) -> str:
@@ -704,25 +739,40 @@ def _clash_in_words(vocabulary: Vocabulary, conditions) -> str:
     return f"These cannot all be true: {'; '.join(found)}."
 
 
-def ask_to_confirm_unmeetable(form, unmet: Unmet) -> bool:
-    """Before saving a rule, or a way to qualify, nobody can meet, ask for the box beside
-    it to be ticked. True if one is not ticked (nothing should be saved)."""
-    asked = False
+def confirm_unmeetable(form, unmet: Unmet, saving: bool) -> bool:
+    """Whether every rule, or way to qualify, nobody can meet has its "Keep these
+    conditions" box ticked for the rule the form has now. A tick given for another rule
+    (the conditions changed since) is taken off: each changed rule needs a fresh tick.
+    Each box is bound to the rule shown beside it (a hidden fingerprint), so it works
+    without JavaScript. When `saving`, each box still to tick gets a message."""
+    confirmed = True
     for role in (*unmet.roles, *unmet.ways):
-        confirmed = form[f"role_{role}"].form.meetable_checked
-        if confirmed.data:
+        role_form = form[f"role_{role}"].form
+        box, shown = role_form.meetable_checked, role_form.meetable_rule
+        changed = bool(box.data) and shown.data != unmet.rules[role]
+        if changed:
+            box.data = False
+        shown.data = unmet.rules[role]  # what the box, ticked, will confirm
+        if box.data:
             continue
-        if role in unmet.roles:
-            what = f"Nobody can take part as a {role} under these conditions: change them"
-        else:
-            numbers = [str(i + 1) for i in unmet.ways[role]]
-            ways = (
-                f"way {numbers[0]}"
-                if len(numbers) == 1
-                else f"ways {rules.join_words(numbers, 'and')}"
-            )
-            its = "its" if len(numbers) == 1 else "their"
-            what = f"Nobody can take part as a {role} in {ways}: change {its} conditions"
-        confirmed.errors = [f"{what}, or tick the box to keep them"]
-        asked = True
-    return asked
+        confirmed = False
+        if saving:
+            box.errors = [_confirm_message(role, unmet, changed)]
+    return confirmed
+
+
+def _confirm_message(role: str, unmet: Unmet, changed: bool) -> str:
+    since = ", which changed since you ticked the box" if changed else ""
+    again = " again" if changed else ""
+    if role in unmet.roles:
+        return (
+            f"Nobody can take part as a {role} under these conditions{since}: "
+            f"change them, or tick the box{again} to keep them"
+        )
+    numbers = [str(i + 1) for i in unmet.ways[role]]
+    ways = f"way {numbers[0]}" if len(numbers) == 1 else f"ways {rules.join_words(numbers, 'and')}"
+    its = "its" if len(numbers) == 1 else "their"
+    return (
+        f"Nobody can take part as a {role} in {ways}{since}: change {its} conditions, "
+        f"or tick the box{again} to keep them"
+    )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from directory import catalogue as cat
+from directory import editing
 from tests.web.editing_fixtures import CSP_LEAD, CURATOR, sign_in
 from tests.web.html_forms import main_form
 from tests.web.test_rule_form import publish_mentee_rule
@@ -179,3 +181,79 @@ def test_a_new_listings_words_match_what_the_button_does(editing_app, who, headi
     page = BeautifulSoup(client.get("/editor/schemes/new").get_data(as_text=True), "html.parser")
     assert page.find("h1").get_text(strip=True) == heading
     assert page.select_one('button[value="save"]').get_text(strip=True) == button
+
+
+def test_every_problem_is_listed_at_once_not_one_round_after_another(curator):
+    """A wrong web address, evidence without its quotation and a rule nobody can meet:
+    one response lists all three, not each after the one before is put right."""
+    html = post(
+        curator,
+        EDIT,
+        {
+            "url": "not a web address",
+            "status_state": "running",
+            "status_evidence-0-title": "A page",
+            "role_mentee-stage_values": ["qualified"],
+            "role_mentee-level_values": ["4"],
+        },
+    )
+    assert [message for message, _ in summary_of(html)] == [
+        "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring",
+        "Nobody can take part as a mentee under these conditions: change them, "
+        "or tick the box to keep them",
+        "Enter what evidence 1 says, in the page’s own words",
+    ]
+
+
+def test_a_date_that_is_not_real_is_listed_with_the_listings_other_problems(curator):
+    found = summary_of(post(curator, EDIT, {"summary": "", "status_checked": ["40", "1", "2026"]}))
+    assert [message for message, _ in found] == [
+        "Enter a summary",
+        "The date you checked must be a real date",
+    ]
+
+
+def test_a_check_that_rests_on_a_wrong_field_waits_for_it(curator):
+    """A window whose opening date is not a real date is not also said to close before it
+    opens (it was only checked with a stand-in for that date)."""
+    changes = {
+        "applications_timing": "windows",
+        "windows-0-opens": ["31", "2", "2027"],
+        "windows-0-closes": ["1", "1", "1999"],
+        "summary": "",
+    }
+    assert [message for message, _ in summary_of(post(curator, EDIT, changes))] == [
+        "Enter a summary",
+        "The date application window 1 opens must be a real date",
+    ]
+
+
+def test_the_listings_checks_run_on_every_field_whose_format_is_right(catalogue, vocabulary):
+    """editing.check_listing, without a form: the further checks (dates in order, evidence
+    quoted, the rules) still run beside a field whose format is wrong, except those that
+    rest on that field."""
+    raw = cat.record(catalogue.schemes["csp-mentoring"])
+    raw["url"] = "not a web address"
+    raw["applications"] = {
+        "timing": "windows",
+        "windows": [
+            {"opens": "someday", "closes": "1999-01-01"},  # rests on a wrong date: waits
+            {"opens": "2027-03-01", "closes": "2027-02-01"},
+        ],
+    }
+    raw["status"] = {"state": "running", "evidence": [{"title": "A page", "url": "ftp://x"}]}
+    raw["eligibility"]["mentee"]["rule"] = {"profession": "no-such-profession"}
+    checked = editing.check_listing(raw, vocabulary, list(catalogue.organisations.values()))
+    assert checked.scheme is None
+    fields = [path for path, _ in checked.problems]
+    assert sorted(fields[:3]) == [
+        "applications.windows[0].opens",
+        "status.evidence[0].url",
+        "url",
+    ], checked.problems
+    assert sorted(fields[3:]) == [
+        "applications.windows[1].closes",
+        "eligibility.mentee.rule.profession",
+        "status.evidence[0].quote",
+    ], checked.problems
+    assert list(checked.role_rules) == ["mentor"]  # the mentee's rule did not compile

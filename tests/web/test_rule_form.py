@@ -273,3 +273,43 @@ def test_every_rule_in_the_real_catalogue_is_editable_in_the_form_and_kept(editi
                 assert not role_form.advanced.data, f"{scheme.id} {role}: shown read-only"
                 written = listing_form.rule_from(role_form, vocabulary)
                 assert _same_meaning(written) == _same_meaning(block.rule), (scheme.id, role)
+
+
+def test_keeping_a_rule_nobody_can_meet_keeps_that_rule_only(editing_app):
+    """The tick is bound to the rule it was given for: after a preview with it ticked, a
+    different rule nobody can meet is not saved until the box is ticked again for it."""
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    before = published_rule(editing_app)
+    html = press(curator, EDIT, unmeetable_form(curator), "save").get_data(as_text=True)
+    form = main_form(html)
+    form["role_mentee-meetable_checked"] = "y"
+    previewed = press(curator, EDIT, form, "preview").get_data(as_text=True)
+    form = main_form(previewed)
+    assert form.get("role_mentee-meetable_checked") == "y"  # still ticked, for that rule
+    form.setlist("role_mentee-level_values", ["5"])  # another rule nobody can meet
+    refused = press(curator, EDIT, form, "save")
+    assert refused.status_code == 200
+    assert published_rule(editing_app) == before  # nothing saved
+    soup = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
+    assert [a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")] == [
+        "Nobody can take part as a mentee under these conditions, which changed since you "
+        "ticked the box: change them, or tick the box again to keep them"
+    ]
+    assert not soup.select_one("#role_mentee-meetable_checked").has_attr("checked")
+    form = main_form(str(soup))
+    form["role_mentee-meetable_checked"] = "y"
+    assert press(curator, EDIT, form, "save").status_code == 302
+    assert {"level": "5"} in published_rule(editing_app)["all"]
+
+
+def test_a_tick_without_the_rule_it_keeps_keeps_nothing(editing_app):
+    """Without JavaScript or with it, a tick arriving without the fingerprint of the rule
+    shown beside it (a form put together by hand) is asked for again."""
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    before = published_rule(editing_app)
+    form = unmeetable_form(curator)
+    form["role_mentee-meetable_checked"] = "y"
+    assert press(curator, EDIT, form, "save").status_code == 200
+    assert published_rule(editing_app) == before
