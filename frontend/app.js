@@ -1,7 +1,7 @@
 // Bundled by frontend/build.mjs into static/dist/app.js, loaded as
-// <script type="module"> from layout.html, so it runs after the DOM is parsed and
-// only in browsers that govuk-frontend supports. Kept in a file (not inline) so a
-// strict Content-Security-Policy needs no 'unsafe-inline'.
+// <script type="module"> at the end of layout.html's <body>, so it runs after the DOM
+// is parsed and only in browsers that govuk-frontend supports. Kept in a file (not
+// inline) so a strict Content-Security-Policy needs no 'unsafe-inline'.
 import {
   Button,
   Checkboxes,
