@@ -8,6 +8,7 @@ and kept as a bitmap and BM25 scores; a search combines the kept words.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from array import array
@@ -160,7 +161,6 @@ class Snapshot:
         self._read_lock = threading.Lock()  # Whoosh's readers are not shared across threads
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._found: OrderedDict[str, Found] = OrderedDict()
-        self._shared: dict[str, dict[str, list[tuple[int, int]]]] = {}
 
     def _by_name(self, previous, gone: list[int], added: list[int], entries) -> array:
         """Live documents in name order (the previous order, nearly sorted, sorts fast)."""
@@ -363,38 +363,29 @@ class Snapshot:
     def _shared_frequencies(self, field_name: str, text: str) -> tuple[array, list[int]]:
         """A shared field's postings for one word, as Whoosh would hold them: each listing
         with the word, and how often its field says it (summed over what it shares)."""
+        if field_name == PROVIDER:
+            texts = tuple(
+                (provider_id, words.provider_text(organisation))
+                for provider_id, organisation in self.catalogue.organisations.items()
+            )
+            sources = _provider_words(texts).get(text, ())
+        else:
+            sources = _label_words(self.vocabulary).get(text, ())
         counts: dict[int, int] = {}
-        for bits, count in self._shared_words(field_name).get(text, ()):
-            for docnum in bitmaps.positions(bits):
+        for source, count in sources:
+            for docnum in bitmaps.positions(self._source_bits(field_name, source)):
                 counts[docnum] = counts.get(docnum, 0) + count
         docnums = array("I", sorted(counts))
         return docnums, [counts[d] for d in docnums]
 
-    def _shared_words(self, field_name: str) -> dict[str, list[tuple[int, int]]]:
-        """word -> [(listings sharing a text, times the text says the word)] for a shared
-        field: the texts are providers' names, or the labels of facet values."""
-        table = self._shared.get(field_name)
-        if table is None:  # two threads may both work it out: the same table either way
-            table = {}
-            for bits, text in self._shared_texts(field_name):
-                for word, count in Counter(words.indexed(words.plain_words(text))).items():
-                    table.setdefault(word, []).append((bits, count))
-            self._shared[field_name] = table
-        return table
-
-    def _shared_texts(self, field_name: str):
+    def _source_bits(self, field_name: str, source) -> int:
+        """The live listings that share a text: a provider's, or a facet value's."""
         if field_name == PROVIDER:
-            for provider_id, scheme_ids in self.catalogue.by_provider.items():
-                docnums = (self.docnums[i] for i in scheme_ids if i in self.docnums)
-                organisation = self.catalogue.organisations[provider_id]
-                yield bitmaps.from_positions(docnums, self.size), words.provider_text(organisation)
-        else:
-            for facet_id in LABELLED_FACETS:
-                term_set = facet_defs.BY_ID[facet_id].term_set
-                for value, bits in self.facet_bits[facet_id].items():
-                    term = self.vocabulary.find(term_set, value)
-                    if term is not None:
-                        yield bits, term.label
+            scheme_ids = self.catalogue.by_provider.get(source, ())
+            docnums = (self.docnums[i] for i in scheme_ids if i in self.docnums)
+            return bitmaps.from_positions(docnums, self.size)
+        facet_id, value = source
+        return self.facet_bits[facet_id].get(value, 0)
 
     def _bits_for(self, facet_id: str, values: list[str]) -> int:
         known = self.facet_bits.get(facet_id, {})
@@ -493,6 +484,34 @@ class Snapshot:
             if len(found) >= limit:
                 break
         return [self.ids[docnum] for docnum in found[:limit]]
+
+
+# A shared field's words: word -> [(what shares the text, times the text says the word)].
+# They depend on the providers' names and the vocabulary only, not on the listings, so
+# they are kept from one snapshot (and edit) to the next.
+
+
+@functools.lru_cache(maxsize=4)
+def _provider_words(texts: tuple[tuple[str, str], ...]) -> dict[str, list[tuple[str, int]]]:
+    return _words_of(texts)
+
+
+@functools.lru_cache(maxsize=4)
+def _label_words(vocabulary) -> dict[str, list[tuple[tuple[str, str], int]]]:
+    labels = []
+    for facet_id in LABELLED_FACETS:
+        term_set = facet_defs.BY_ID[facet_id].term_set
+        for slug in vocabulary.slugs(term_set):
+            labels.append(((facet_id, slug), vocabulary.find(term_set, slug).label))
+    return _words_of(labels)
+
+
+def _words_of(texts) -> dict:
+    table: dict = {}
+    for source, text in texts:
+        for word, count in Counter(words.indexed(words.plain_words(text))).items():
+            table.setdefault(word, []).append((source, count))
+    return table
 
 
 def _grown(exact: array, lengths: array, size: int) -> tuple[array, array]:
