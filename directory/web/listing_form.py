@@ -683,14 +683,14 @@ def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
 class Unmet:
     """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
     the roles whose whole rule, the ways to qualify (role -> positions in the form), and
-    why: (role, way position or None) -> the conditions that clash, in words. `rules` is
-    each of these roles' rule as the form now writes it (its fingerprint), which ticking
+    why: (role, way position or None) -> the conditions that clash, in words; and the
+    fingerprint of each of these roles' rule as the form now writes it, which ticking
     "Keep these conditions" confirms, and only it."""
 
     roles: tuple[str, ...] = ()
     ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
-    rules: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    fingerprints: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def unmeetable(form, role_rules: Mapping[str, rules.RoleRule], vocabulary: Vocabulary) -> Unmet:
@@ -749,10 +749,10 @@ def confirm_unmeetable(form, unmet: Unmet, saving: bool) -> bool:
     for role in (*unmet.roles, *unmet.ways):
         role_form = form[f"role_{role}"].form
         box, shown = role_form.meetable_checked, role_form.meetable_rule
-        changed = bool(box.data) and shown.data != unmet.rules[role]
+        changed = bool(box.data) and shown.data != unmet.fingerprints[role]
         if changed:
             box.data = False
-        shown.data = unmet.rules[role]  # what the box, ticked, will confirm
+        shown.data = unmet.fingerprints[role]  # what the box, ticked, will confirm
         if box.data:
             continue
         confirmed = False
