@@ -507,6 +507,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 FIELD_LABELS = {
+    "id": "Address on this site",
     "name": "Name",
     "listing_type": "Type of listing",
     "provider": "Provider",

@@ -48,9 +48,15 @@ class Describer:
         self.organisation_names = organisation_names
 
     def changes(self, changes: list[FieldChange]) -> list[FieldChange]:
+        # A listing's id never changes: it differs only where the listing itself is new
+        # (or removed), and then there was nothing before (or after), not "Not offered".
+        new = any(c.field == "id" and c.was is None for c in changes)
+        gone = any(c.field == "id" and c.now is None for c in changes)
         return [
             dataclasses.replace(
-                c, before=self.value(c.field, c.was), after=self.value(c.field, c.now)
+                c,
+                before="" if new else self.value(c.field, c.was),
+                after="" if gone else self.value(c.field, c.now),
             )
             for c in changes
         ]
@@ -68,9 +74,11 @@ class Describer:
     def value(self, path: str, value: Any) -> str:
         """`value` of the field at `path` ("eligibility.mentee.rule") in words; "" for
         an empty value that has no meaning of its own."""
+        parts = path.split(".")
+        if value is None and parts[0] == "eligibility" and parts[-1] == "rule":
+            return f"Not offered: the listing describes no way to take part as a {parts[1]}"
         if value is None or value == [] or value == {}:
             return NOT_STATED if path in UNSTATED_WHEN_EMPTY else ""
-        parts = path.split(".")
         if parts[0] == "eligibility" and len(parts) == 3 and parts[2] == "rule":
             return self.rule(value)
         if parts[0] == "eligibility" and len(parts) == 2 and isinstance(value, dict):

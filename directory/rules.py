@@ -607,3 +607,33 @@ def can_be_met(vocabulary: Vocabulary, node: Rule, limit: int = 20_000) -> bool:
         if Evaluator(vocabulary, answers).outcome(goal).status is Status.ELIGIBLE:
             return True
     return False
+
+
+def ways_nobody_meets(vocabulary: Vocabulary, node: Rule) -> list[int]:
+    """For a rule with ways to qualify (an any-of, alone or beside conditions everyone
+    meets), the positions of the ways nobody can meet, together with those conditions:
+    a way that contradicts itself ("qualified", at a study level). Else []."""
+    alternatives = [node] if isinstance(node, AnyOf) else []
+    if isinstance(node, AllOf):
+        alternatives = [child for child in node.children if isinstance(child, AnyOf)]
+    if len(alternatives) != 1:
+        return []
+    (ways,) = alternatives
+    everyone = node.children if isinstance(node, AllOf) else ()
+    shared = tuple(child for child in everyone if child is not ways)
+    return [
+        i
+        for i, way in enumerate(ways.children)
+        if not can_be_met(vocabulary, AllOf((*shared, way)))
+    ]
+
+
+def clash(vocabulary: Vocabulary, conditions: Iterable[Rule], most: int = 3) -> tuple[Rule, ...]:
+    """The fewest conditions (at most `most`) that nobody can meet together, to say why a
+    rule can never be met: ("you are qualified", "you are studying at Level 6"). Or ()."""
+    conditions = [c for c in conditions if not isinstance(c, Confirm)]
+    for size in range(1, most + 1):
+        for group in itertools.combinations(conditions, size):
+            if not can_be_met(vocabulary, AllOf(group)):
+                return group
+    return ()

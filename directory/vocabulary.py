@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from directory import rules, validation, yamlfile
 from directory.rules import join_words
@@ -24,6 +24,7 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 SetName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$")]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$")]
 
 
 class _Strict(BaseModel):
@@ -51,9 +52,18 @@ class Term(_Worded):
     description: Text | None = None
     synonyms: tuple[Text, ...] = ()
     action: Text | None = None
+    # Where to take the action (a join page), only where a source gives it, and that source.
+    action_url: HttpsUrl | None = None
+    action_source: Text | None = None
     ahp: bool | None = None
     profession: Slug | None = None  # a membership's profession: "ask your professional body"
     institution: Slug | None = None  # a course's university: only its students are offered it
+
+    @model_validator(mode="after")
+    def _link_has_a_step_and_a_source(self) -> Term:
+        if self.action_url and not (self.action and self.action_source):
+            raise ValueError("action_url needs the action it is for and its action_source")
+        return self
 
 
 class Group(_Worded):

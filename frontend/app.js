@@ -1,7 +1,7 @@
 // Bundled by frontend/build.mjs into static/dist/app.js, loaded as
-// <script type="module"> from layout.html, so it runs after the DOM is parsed and
-// only in browsers that govuk-frontend supports. Kept in a file (not inline) so a
-// strict Content-Security-Policy needs no 'unsafe-inline'.
+// <script type="module"> at the end of layout.html's <body>, so it runs after the DOM
+// is parsed and only in browsers that govuk-frontend supports. Kept in a file (not
+// inline) so a strict Content-Security-Policy needs no 'unsafe-inline'.
 import {
   Button,
   Checkboxes,
@@ -85,16 +85,29 @@ function describeLikeTheSelect (input, select) {
   new MutationObserver(describe).observe(input, { attributeFilter: ['aria-describedby'] })
 }
 
+// The type-ahead's script (55 KB) loads only on pages with a long list, and only once
+// the page is parsed, so it never holds up the first paint: the <select> works meanwhile.
+// It comes from beside this file, under the same content-hashed path.
+function loadTypeAhead () {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script')
+    script.src = new URL('accessible-autocomplete.min.js', import.meta.url).href
+    script.onload = resolve
+    script.onerror = reject
+    document.head.append(script)
+  })
+}
+
 // Coming back to a page with the Back button (or reloading it), the browser puts the
 // earlier answer back into the <select> only once the page has loaded. Enhancing before
 // then leaves the type-ahead empty while that answer is still chosen (and sent on
 // Continue), so wait for pageshow, which comes after the browser has put it back.
 const navigation = performance.getEntriesByType('navigation')[0]
-if (navigation && ['back_forward', 'reload'].includes(navigation.type)) {
-  window.addEventListener('pageshow', enhanceSelects, { once: true })
-} else if (document.readyState === 'loading') {
-  // Deferred classic scripts (the type-ahead) have all run by DOMContentLoaded.
-  document.addEventListener('DOMContentLoaded', enhanceSelects)
-} else {
-  enhanceSelects()
+const restoring = navigation && ['back_forward', 'reload'].includes(navigation.type)
+const restored = new Promise(resolve => {
+  if (!restoring) resolve()
+  window.addEventListener('pageshow', resolve, { once: true })
+})
+if (document.querySelector('select[data-module="app-autocomplete"]')) {
+  Promise.all([loadTypeAhead(), restored]).then(enhanceSelects)
 }

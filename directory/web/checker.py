@@ -8,9 +8,11 @@ and nothing a person answers is stored or logged on the server.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from directory import bitmaps, journey, rules
 from directory.rules import Status
@@ -231,6 +233,10 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     shown = {
         group: _first_items(bits, order, outcomes, catalogue) for group, bits in groups.items()
     }
+    links = action_links(vocabulary)
+    for group in (Status.POSSIBLE.value, "outside"):
+        for item in shown[group]:
+            item["steps"] = [linked_step(need, links) for need in item["decision"].needs]
     specific = None
     if profession and role != "mentor":
         specific = {
@@ -258,6 +264,35 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
         "answers_url": _url("eligibility.check_answers", raw),
         "all_url": _url("eligibility.all_questions", raw),
     }
+
+
+def action_links(vocabulary) -> dict[str, str]:
+    """{step: where to take it}, for the steps whose page a source gives (a body's join
+    page, from data/vocabulary.yaml's action_url)."""
+    return {
+        term.action: term.action_url
+        for term_set in vocabulary.term_sets.values()
+        for term in term_set.terms
+        if term.action and term.action_url
+    }
+
+
+def linked_step(need: str, links: dict[str, str]) -> Markup:
+    """A step as a sentence, each action in it linked to where to take it."""
+    text = helpers.capitalise(need)
+    if not links:
+        return escape(text)
+    actions = re.compile("|".join(map(re.escape, sorted(links, key=len, reverse=True))), re.I)
+    html, start = Markup(), 0
+    for found in actions.finditer(text):
+        url = links[next(a for a in links if a.lower() == found.group().lower())]
+        html += escape(text[start : found.start()])
+        html += Markup(
+            '<a class="govuk-link" href="{}" rel="noopener">{}'
+            '<span class="govuk-visually-hidden"> (on another website)</span></a>'
+        ).format(url, found.group())
+        start = found.end()
+    return html + escape(text[start:])
 
 
 def _display_order(outcomes, catalogue, profession: str | None) -> list[int]:

@@ -287,7 +287,7 @@ def _edit(
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
     preview = conflict = None
-    unmeetable: list[str] = []
+    unmeetable = listing_form.Unmet()
     if request.method == "POST" and action.startswith("add-way-"):
         role_field = f"role_{action.removeprefix('add-way-')}"
         if role_field in form:
@@ -311,7 +311,7 @@ def _edit(
             ]
             record = None
         if record is not None:
-            unmeetable = listing_form.unmeetable(record, vocabulary)
+            unmeetable = listing_form.unmeetable(form, record, vocabulary)
         if record is None:
             listing_form.attach_problems(form, problems)
         elif action == "preview":

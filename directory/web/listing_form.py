@@ -11,8 +11,10 @@ choices, nesting) is shown in words and kept as it is.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -484,16 +486,22 @@ def rule_from(role_form, vocabulary: Vocabulary) -> dict:
     if role_form.advanced.data:
         return json.loads(role_form.advanced.data)  # checked by _kept_rule_is_json when submitted
     questions, steps = _question_items(role_form, vocabulary), _step_items(role_form)
-    ways = [
-        items
-        for way in role_form.ways
-        if (items := [*_question_items(way, vocabulary), *_step_items(way)])
-    ]
+    ways = [items for _, items in _filled_ways(role_form, vocabulary)]
     if len(ways) > 1:
         items = [*questions, {"any": [w[0] if len(w) == 1 else {"all": w} for w in ways]}, *steps]
     else:  # one way to qualify is just more conditions
         items = [*questions, *(ways[0] if ways else []), *steps]
     return items[0] if len(items) == 1 else {"all": items}
+
+
+def _filled_ways(role_form, vocabulary: Vocabulary) -> list[tuple[int, list[dict]]]:
+    """The ways to qualify that set a condition, by position in the form, as rule items
+    (an empty way is left out of the rule)."""
+    return [
+        (i, items)
+        for i, way in enumerate(role_form.ways)
+        if (items := [*_question_items(way, vocabulary), *_step_items(way)])
+    ]
 
 
 def _question_items(conditions_form, vocabulary: Vocabulary) -> list[dict]:
@@ -650,26 +658,71 @@ def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
     return rules.describe(vocabulary, node) if node is not None and not problems else None
 
 
-def unmeetable(record: cat.Scheme, vocabulary: Vocabulary) -> list[str]:
-    """The roles whose rule nobody can meet, by the rule engine's own reckoning."""
+@dataclasses.dataclass(frozen=True)
+class Unmet:
+    """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
+    the roles whose whole rule, the ways to qualify (role -> positions in the form), and
+    why: (role, way position or None) -> the conditions that clash, in words."""
+
+    roles: tuple[str, ...] = ()
+    ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
+
+
+def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
     compiled, _ = cat.compile_scheme(record, vocabulary)
-    return [
-        role
-        for role, role_rule in compiled.by_role.items()
-        if not rules.can_be_met(vocabulary, role_rule.rule)
-    ]
+    roles, ways, why = [], {}, {}
+    for role, role_rule in compiled.by_role.items():
+        node = role_rule.rule
+        top = node.children if isinstance(node, rules.AllOf) else (node,)
+        everyone = tuple(c for c in top if not isinstance(c, rules.AnyOf))
+        if not rules.can_be_met(vocabulary, node):
+            roles.append(role)
+            why[(role, None)] = _clash_in_words(vocabulary, everyone)
+        role_form = form[f"role_{role}"].form
+        filled = [i for i, _ in _filled_ways(role_form, vocabulary)]
+        if role_form.advanced.data or len(filled) < 2 or why.get((role, None)):
+            continue  # no ways, or the conditions everyone must meet clash already
+        unmet = rules.ways_nobody_meets(vocabulary, node)
+        alternatives = next(c for c in top if isinstance(c, rules.AnyOf)).children if unmet else ()
+        for i in unmet:
+            way = alternatives[i]
+            own = way.children if isinstance(way, rules.AllOf) else (way,)
+            why[(role, filled[i])] = _clash_in_words(vocabulary, (*everyone, *own))
+        if unmet:
+            ways[role] = tuple(filled[i] for i in unmet)
+    return Unmet(tuple(roles), ways, why)
 
 
-def ask_to_confirm_unmeetable(form, roles: list[str]) -> bool:
-    """Before saving a rule nobody can meet, ask for the box beside it to be ticked.
-    True if any is not ticked (nothing should be saved)."""
+def _clash_in_words(vocabulary: Vocabulary, conditions) -> str:
+    """ "These cannot all be true: you are qualified; you are studying at Level 6." """
+    found = [rules.describe(vocabulary, c).text for c in rules.clash(vocabulary, conditions)]
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"Nobody can meet this condition: {found[0]}."
+    return f"These cannot all be true: {'; '.join(found)}."
+
+
+def ask_to_confirm_unmeetable(form, unmet: Unmet) -> bool:
+    """Before saving a rule, or a way to qualify, nobody can meet, ask for the box beside
+    it to be ticked. True if one is not ticked (nothing should be saved)."""
     asked = False
-    for role in roles:
+    for role in (*unmet.roles, *unmet.ways):
         confirmed = form[f"role_{role}"].form.meetable_checked
-        if not confirmed.data:
-            confirmed.errors = [
-                f"Nobody can take part as a {role} under these conditions: change them, "
-                "or tick the box to keep them"
-            ]
-            asked = True
+        if confirmed.data:
+            continue
+        if role in unmet.roles:
+            what = f"Nobody can take part as a {role} under these conditions: change them"
+        else:
+            numbers = [str(i + 1) for i in unmet.ways[role]]
+            ways = (
+                f"way {numbers[0]}"
+                if len(numbers) == 1
+                else f"ways {rules.join_words(numbers, 'and')}"
+            )
+            its = "its" if len(numbers) == 1 else "their"
+            what = f"Nobody can take part as a {role} in {ways}: change {its} conditions"
+        confirmed.errors = [f"{what}, or tick the box to keep them"]
+        asked = True
     return asked

@@ -143,10 +143,14 @@ def test_a_curator_goes_from_the_public_page_to_edit_verify_and_restore(
     assert_no_axe_violations(curator)
 
 
-def test_the_edit_link_is_for_who_may_edit_only(editor_page):
-    hub = editor_page(HUB_LEAD)
-    hub.goto("/schemes/csp-mentoring")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_edit_link_is_for_who_may_edit_only(editor_page, width, screenshot):
+    hub = editor_page(HUB_LEAD, bypass_csp=True, width=width)
+    response = hub.goto("/schemes/csp-mentoring")
+    assert response is not None and response.headers["cache-control"] == "private, no-store"
     expect(hub.get_by_role("link", name="Edit this listing")).to_be_visible()
+    assert_no_axe_violations(hub)
+    screenshot(hub, "hub-lead")
     hub.goto("/schemes/sor-leadership-mentoring")  # another organisation's
     expect(hub.get_by_role("link", name="Edit this listing")).to_have_count(0)
     public = editor_page(None)

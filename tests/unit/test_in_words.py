@@ -79,7 +79,8 @@ def test_a_role_no_longer_offered_says_so(csp, words):
     after = changed(csp, eligibility={**csp["eligibility"], "mentor": None})
     found = {c.field: c for c in words.changes(editing.diff(csp, after))}
     rule = found["eligibility.mentor.rule"]
-    assert rule.before.startswith("All of these apply:") and rule.after == ""
+    assert rule.before.startswith("All of these apply:")
+    assert rule.after == "Not offered: the listing describes no way to take part as a mentor"
 
 
 def test_overlapping_fields_read_as_words(csp, words):
@@ -122,3 +123,11 @@ def test_a_rule_both_editors_changed_reads_as_conditions_on_both_sides(csp, word
     (overlap,) = words.overlaps(overlaps)
     assert editing.field_label(overlap.field) == "Who can be a mentee"
     assert (overlap.theirs, overlap.yours) == ("You are qualified", "You are a student")
+
+
+def test_a_new_listing_reads_field_by_field_from_nothing(csp, words):
+    found = {editing.field_label(c.field): c for c in words.changes(editing.diff(None, csp))}
+    assert found["Address on this site"].after == "/schemes/csp-mentoring"
+    assert found["Provider"].after == "Chartered Society of Physiotherapy"
+    assert found["Type of listing"].after == "Mentoring scheme"
+    assert all(c.before == "" for c in found.values())  # nothing was there before

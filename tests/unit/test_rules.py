@@ -401,3 +401,48 @@ def test_every_rule_in_the_catalogue_can_be_met(catalogue):
                 scheme_rules.scheme_id,
                 role,
             )
+
+
+@pytest.mark.parametrize(
+    ("rule", "positions"),
+    [
+        ({"profession": "physiotherapist"}, []),
+        ({"any": [{"member_of": "csp"}, {"stage": "student"}]}, []),
+        ({"any": [{"member_of": "csp"}, {"all": [{"stage": "qualified"}, {"level": "4"}]}]}, [1]),
+        # With a condition everyone must meet: "qualified", so way 1 (a student) cannot be.
+        (
+            {
+                "all": [
+                    {"stage": "qualified"},
+                    {"any": [{"stage": "student"}, {"member_of": "csp"}]},
+                ]
+            },
+            [0],
+        ),
+        # Two separate choices are not ways to qualify.
+        ({"all": [{"any": [{"stage": "student"}]}, {"any": [{"member_of": "csp"}]}]}, []),
+    ],
+)
+def test_a_way_to_qualify_nobody_can_meet_is_found(vocabulary, rule, positions):
+    assert rules.ways_nobody_meets(vocabulary, compile_ok(vocabulary, rule)) == positions
+
+
+def test_the_conditions_that_clash_are_named(vocabulary):
+    node = compile_ok(
+        vocabulary,
+        {
+            "all": [
+                {"profession": "physiotherapist"},
+                {"stage": "qualified"},
+                {"member_of": "csp"},
+                {"level": "6"},
+                {"confirm": "ask"},
+            ]
+        },
+    )
+    found = rules.clash(vocabulary, node.children)
+    assert [rules.describe(vocabulary, c).text for c in found] == [
+        "you are qualified",
+        "you are studying at Level 6",
+    ]
+    assert rules.clash(vocabulary, node.children[:3]) == ()

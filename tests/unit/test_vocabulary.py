@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory import vocabulary as vocab
 from directory.yamlfile import DataFileError, parse
+from tests.sources import appears_in, cited_texts
+from tests.sources import load as load_sources
 
 AHPS = [
     "art-therapist", "dramatherapist", "music-therapist", "podiatrist", "dietitian",
@@ -128,3 +132,29 @@ def test_a_broken_vocabulary_is_rejected_with_file_line_field(change, message):
     with pytest.raises(DataFileError) as caught:
         load_text(GOOD.replace(*change))
     assert any(str(p).startswith(message) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_step_is_linked_only_to_a_page_a_source_gives_with_its_words(base_vocabulary):
+    """A step's link (a body's join page) is an address the sources give, and the source
+    the vocabulary names for it says what it quotes: never a guessed address."""
+    sources = load_sources()
+    linked = [t for s in base_vocabulary.term_sets.values() for t in s.terms if t.action_url]
+    assert [t.slug for t in linked] == ["bios"]  # the one join page the sources give
+    for term in linked:
+        quote = re.search(r"\"(.+?)\"", term.action_source).group(1)
+        assert any(appears_in(quote, text) for text in cited_texts(sources, term.action_url))
+
+
+def test_a_step_link_needs_its_step_and_its_source():
+    no_source = GOOD.replace(
+        "{slug: red, label: Red}",
+        "{slug: red, label: Red, action: paint it, action_url: https://example.org/}",
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_text(no_source)
+    assert any(
+        "action_url needs the action it is for and its action_source" in str(p)
+        for p in caught.value.problems
+    )
+    sourced = no_source.replace("action_url:", "action_source: a page, action_url:")
+    assert load_text(sourced).term("colours", "red").action_url == "https://example.org/"

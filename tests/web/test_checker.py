@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import yaml
 
 from directory import rules
 from directory.rules import NOT_SURE, Status
 from tests import expected as oracle
-from tests.web.conftest import text_of
+from tests.conftest import FIXTURE_CATALOGUE
+from tests.web.conftest import make_app, text_of
 
 CASES = oracle.SCHEME_CASES
 GROUP_IDS = {"eligible": "eligible", "possible": "possible", "ineligible": "ineligible"}
@@ -627,3 +630,53 @@ def test_the_membership_question_puts_your_professions_bodies_first_and_folds_th
         "/check/member_of?role=mentee&profession=physiotherapist&stage=qualified&member_of=bapo"
     ).get_data(as_text=True)
     assert '<details class="govuk-details app-fold" open>' in ticked  # a ticked box is shown
+
+
+# Steps linked to where to take them (issue 19, item 3) -------------------------------------
+
+
+def test_a_step_links_to_the_join_page_a_source_gives(tmp_path):
+    """BIOS's membership page is in the sources, so "join BIOS" links to it; the CSP's
+    join page is not, so "join the CSP" stays plain text beside the provider's page."""
+    data = yaml.safe_load(FIXTURE_CATALOGUE.read_text())
+    csp = next(s for s in data["schemes"] if s["id"] == "csp-mentoring")
+    bios = copy.deepcopy(csp) | {"id": "bios-members-example", "name": "A scheme for BIOS members"}
+    bios["eligibility"]["mentee"]["rule"] = {
+        "all": [{"profession": "orthoptist"}, {"member_of": "bios"}]
+    }
+    data["schemes"].append(bios)
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    app = make_app(
+        tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}", CATALOGUE_FILE=str(catalogue)
+    )
+    try:
+        client = app.test_client()
+        orthoptist = client.get(
+            "/check/results?role=mentee&profession=orthoptist&stage=qualified&member_of=csp"
+        )
+        physio = client.get(
+            "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=bda"
+        )
+    finally:
+        app.extensions["directory"].close()
+    page = orthoptist.get_data(as_text=True)
+    step = re.search(
+        r'data-status="possible">\s*<h3[^>]*><a [^>]*>A scheme for BIOS members.*?<ol[^>]*>(.*?)</ol>',
+        page,
+        re.S,
+    )
+    assert step, "the BIOS scheme is not under “You could join if…”"
+    assert re.fullmatch(
+        r'<li><a class="govuk-link" href="https://www\.orthoptics\.org\.uk/benefits-of-membership/"'
+        r' rel="noopener">Join the British and Irish Orthoptic Society \(BIOS\)'
+        r'<span class="govuk-visually-hidden"> \(on another website\)</span></a></li>',
+        step.group(1),
+    )
+    steps = re.search(
+        r"Chartered Society of Physiotherapy mentoring scheme.*?<ol[^>]*>(.*?)</ol>",
+        physio.get_data(as_text=True),
+        re.S,
+    )
+    assert text_of(steps.group(1)) == "Join the Chartered Society of Physiotherapy (CSP)"
+    assert "<a" not in steps.group(1)

@@ -4,12 +4,17 @@ rule nobody can meet (checked by the rule engine, not a list of known contradict
 from __future__ import annotations
 
 import copy
+import json
 
 from bs4 import BeautifulSoup
 
+from directory import catalogue as cat
 from directory import editing
+from directory import vocabulary as vocab
+from directory.config import DEFAULT_DATA_DIR
 from directory.models import PendingChange, SchemeRow
 from directory.web import listing_form
+from tests.conftest import REAL_CATALOGUE
 from tests.web.conftest import text_of
 from tests.web.editing_fixtures import CSP_LEAD, CURATOR, sign_in
 from tests.web.html_forms import main_form
@@ -199,3 +204,72 @@ def test_the_warning_shows_on_preview_without_blocking_it(editing_app):
     assert "Preview: how the public will see it" in page
     assert "Nobody can meet these conditions" in page
     assert "There is a problem" not in page
+
+
+def test_a_way_to_qualify_nobody_can_meet_is_warned_about_before_saving(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    before = published_rule(editing_app)
+    form = with_two_ways(curator)
+    form.setlist("role_mentee-ways-1-stage_values", ["qualified"])
+    form.setlist("role_mentee-ways-1-level_values", ["4"])  # qualified, at a study level
+    refused = press(curator, EDIT, form, "save")
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")] == [
+        "Nobody can take part as a mentee in way 2: change its conditions, "
+        "or tick the box to keep them"
+    ]
+    ways = soup.select(".app-way")
+    assert "Nobody can qualify this way" not in ways[0].get_text()
+    assert "Nobody can qualify this way" in ways[1].get_text()
+    assert published_rule(editing_app) == before  # nothing saved
+    form = main_form(html)
+    form["role_mentee-meetable_checked"] = "y"
+    assert press(curator, EDIT, form, "save").status_code == 302
+    assert published_rule(editing_app)["any"][1] == {
+        "all": [{"stage": "qualified"}, {"level": "4"}]
+    }
+
+
+def test_the_warning_names_the_conditions_that_clash(editing_app):
+    curator = editing_app.test_client()
+    sign_in(curator, CURATOR)
+    text = text_of(press(curator, EDIT, unmeetable_form(curator), "save").get_data(as_text=True))
+    assert "These cannot all be true: you are qualified; you are studying at Level 4." in text
+    form = with_two_ways(curator)
+    form.setlist("role_mentee-ways-1-stage_values", ["qualified"])
+    form.setlist("role_mentee-ways-1-level_values", ["4"])
+    text = text_of(press(curator, EDIT, form, "save").get_data(as_text=True))
+    assert (
+        text.count("These cannot all be true: you are qualified; you are studying at Level 4.") == 1
+    )
+
+
+def _same_meaning(rule):
+    """A rule with the order of its all-of conditions left out (the form writes them in
+    the vocabulary's question order)."""
+    if isinstance(rule, dict) and set(rule) == {"all"}:
+        return sorted(json.dumps(_same_meaning(item), sort_keys=True) for item in rule["all"])
+    if isinstance(rule, dict) and set(rule) == {"any"}:
+        return {"any": [_same_meaning(item) for item in rule["any"]]}
+    return rule
+
+
+def test_every_rule_in_the_real_catalogue_is_editable_in_the_form_and_kept(editing_app):
+    base = vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml")
+    real = cat.load(REAL_CATALOGUE, base)
+    vocabulary = real.vocabulary
+    providers = [(o, o) for o in real.organisations]
+    with editing_app.test_request_context():
+        form_class = listing_form.listing_form_class(vocabulary, providers, new=False)
+        for scheme in real.schemes.values():
+            form = form_class(formdata=None, data=listing_form.form_data(scheme, vocabulary, 1))
+            for role, block in scheme.eligibility.items():
+                if block is None:
+                    continue
+                role_form = form[f"role_{role}"].form
+                assert not role_form.advanced.data, f"{scheme.id} {role}: shown read-only"
+                written = listing_form.rule_from(role_form, vocabulary)
+                assert _same_meaning(written) == _same_meaning(block.rule), (scheme.id, role)
