@@ -8,6 +8,7 @@ edits become pending changes that a curator approves or rejects.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import secrets
@@ -467,12 +468,22 @@ def blocking_overlaps(session: Session, change: PendingChange) -> list[Overlap] 
 # Forms kept across a session's end -------------------------------------------------------------
 
 KEEP_SAVED_FORMS = dt.timedelta(days=1)
+# Any signed-out post to an editing form is kept, so anyone (a forged cross-site post)
+# can add one: at most this many are kept, the oldest dropped first. Each is at most
+# MAX_CONTENT_LENGTH (256 KB), so the table stays under about 50 MB.
+MAX_SAVED_FORMS = 200
 
 
 def keep_form(session: Session, path: str, fields: list[tuple[str, str]]) -> str:
     """Keep what was typed into the form at `path`; the token to fetch it back with."""
     token = secrets.token_urlsafe(32)
     session.exec(delete(SavedForm).where(SavedForm.created_at < utcnow() - KEEP_SAVED_FORMS))
+    newest = (
+        select(SavedForm.token)
+        .order_by(SavedForm.created_at.desc(), SavedForm.token)
+        .limit(MAX_SAVED_FORMS - 1)
+    )
+    session.exec(delete(SavedForm).where(SavedForm.token.not_in(newest)))
     session.add(SavedForm(token=token, path=path[:300], data=[list(f) for f in fields]))
     return token
 
@@ -496,6 +507,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 FIELD_LABELS = {
+    "id": "Address on this site",
     "name": "Name",
     "listing_type": "Type of listing",
     "provider": "Provider",
@@ -539,23 +551,33 @@ def field_label(path: str) -> str:
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change: `before` and `after` as text (JSON for rules and lists: see
+    directory.in_words for them in words), `was` and `now` the values themselves."""
+
     field: str
     before: str
     after: str
+    was: Any = dataclasses.field(default=None, compare=False, repr=False)
+    now: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """A record as {"dotted.field": "readable value"}; rules and lists stay whole."""
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A record as {"dotted.field": value}; rules and lists stay whole."""
     if isinstance(value, dict) and not _is_rule_block(prefix):
-        flat: dict[str, str] = {}
+        flat: dict[str, Any] = {}
         for key, item in value.items():
             flat.update(_flatten(item, f"{prefix}.{key}" if prefix else key))
         return flat
-    if value is None or value == [] or value == {}:
-        return {prefix: ""}
+    return {prefix: value}
+
+
+def _text(value: Any) -> str:
+    """A field's value as one line of text: "" when empty, JSON for rules and lists."""
+    if value is None or value is _ABSENT or value == [] or value == {}:
+        return ""
     if isinstance(value, str):
-        return {prefix: value}
-    return {prefix: json.dumps(value, ensure_ascii=False, sort_keys=True)}
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _is_rule_block(prefix: str) -> bool:
@@ -569,6 +591,8 @@ class Overlap:
     field: str
     theirs: str
     yours: str
+    their_value: Any = dataclasses.field(default=None, compare=False, repr=False)
+    your_value: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 _ABSENT = object()
@@ -609,21 +633,19 @@ def merge(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[Overlap]]:
         if _field_by_field(prefix, base_value, my_value, their_value):
             keys = [*base_value, *my_value, *their_value]
             return _by_key(walk, keys, prefix, base_value, my_value, their_value)
-        overlaps.append(Overlap(prefix, _readable(their_value), _readable(my_value)))
+        overlaps.append(
+            Overlap(
+                prefix,
+                _text(their_value),
+                _text(my_value),
+                None if their_value is _ABSENT else their_value,
+                None if my_value is _ABSENT else my_value,
+            )
+        )
         return my_value
 
     merged = walk(base, mine, theirs, "")
     return merged, overlaps
-
-
-def _readable(value) -> str:
-    if value is _ABSENT:
-        return ""
-    return (
-        next(iter(_flatten(value, "x").values()))
-        if not isinstance(value, dict)
-        else (json.dumps(value, ensure_ascii=False, sort_keys=True))
-    )
 
 
 def keep_untouched(original: dict, shown: dict, submitted: dict) -> dict:
@@ -649,8 +671,9 @@ def diff(before: dict | None, after: dict | None) -> list[FieldChange]:
     """What changed between two records, field by field, in a stable order."""
     old, new = _flatten(before or {}), _flatten(after or {})
     fields = list(dict.fromkeys([*old, *new]))
-    return [
-        FieldChange(f, old.get(f, ""), new.get(f, ""))
-        for f in fields
-        if old.get(f, "") != new.get(f, "")
-    ]
+    changes = []
+    for name in fields:
+        was, now = old.get(name), new.get(name)
+        if _text(was) != _text(now):
+            changes.append(FieldChange(name, _text(was), _text(now), was, now))
+    return changes

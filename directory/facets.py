@@ -7,6 +7,7 @@ has ended or is between rounds is open to nobody. No Flask.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,16 @@ from directory.vocabulary import Vocabulary
 
 NOT_STATED = "not-stated"
 NO_MEMBERSHIP = "none-needed"
-SPECIAL_LABELS = {NOT_STATED: "Not stated", NO_MEMBERSHIP: "No membership needed"}
+# A listing whose rules rule out no AHP (no profession condition, or `profession: ahp`)
+# also has this profession value, so a search can show it as what it is: "Open to all
+# AHPs (6)", not six art-therapy listings in a physiotherapy search.
+ALL_AHPS = "all-ahps"
+AHP_GROUP = "ahp"
+SPECIAL_LABELS = {
+    NOT_STATED: "Not stated",
+    NO_MEMBERSHIP: "No membership needed",
+    ALL_AHPS: "Open to all AHPs",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,17 @@ def _evaluator(vocabulary: Vocabulary, question: str, slug: str) -> rules.Evalua
     return found
 
 
+def _professions(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
+    """The professions the mentee rule does not rule out, and ALL_AHPS if it rules out no AHP."""
+    found = _open_to_profession(scheme, scheme_rules, catalogue, vocabulary)
+    if found and vocabulary.expand("professions", AHP_GROUP) <= set(found):
+        found.append(ALL_AHPS)
+    return found
+
+
+_open_to_profession = _open_to("profession")
+
+
 def _memberships(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
     """Which bodies' membership the mentee rule asks for; "none-needed" if none."""
     mentee = scheme_rules.by_role.get("mentee")
@@ -102,7 +123,7 @@ def _roles(scheme, scheme_rules, catalogue, vocabulary) -> list[str]:
 
 
 FACETS: tuple[Facet, ...] = (
-    Facet("profession", "Profession", "professions", _open_to("profession")),
+    Facet("profession", "Profession", "professions", _professions),
     Facet("member_of", "Membership needed", "memberships", _memberships),
     Facet("stage", "Career stage", "stages", _open_to("stage")),
     Facet("mentoring_type", "Type of mentoring", "mentoring_types", _field("mentoring_types")),
@@ -115,14 +136,22 @@ FACETS: tuple[Facet, ...] = (
 BY_ID = {facet.id: facet for facet in FACETS}
 
 
-def scheme_facets(scheme: Scheme, catalogue: Catalogue) -> dict[str, list[str]]:
+def scheme_facets(
+    scheme: Scheme, catalogue: Catalogue, as_if_running: bool = False
+) -> dict[str, list[str]]:
+    """A listing's value for each facet. `as_if_running`: the values its rules give even
+    if it has ended or is between rounds (who it was for, to find what is open instead)."""
     scheme_rules = catalogue.rules[scheme.id]
+    if as_if_running and scheme_rules.closed:
+        scheme_rules = dataclasses.replace(scheme_rules, closed=None)
     return {f.id: f.values(scheme, scheme_rules, catalogue, catalogue.vocabulary) for f in FACETS}
 
 
 def valid_values(facet_id: str, vocabulary: Vocabulary) -> list[str]:
     """Every value a filter on this facet accepts."""
     facet = BY_ID[facet_id]
+    if facet_id == "profession":  # "Open to all AHPs" first, then each profession
+        return [ALL_AHPS, *vocabulary.slugs(facet.term_set)]
     extra = {
         "member_of": [NO_MEMBERSHIP],
         "mentoring_type": [NOT_STATED],

@@ -217,7 +217,9 @@ def service(
             }
             for region in scheme.regions
         ]
-    professions = facets.scheme_facets(scheme, catalogue)["profession"]
+    professions = [  # the professions themselves, not the "open to all AHPs" search value
+        p for p in facets.scheme_facets(scheme, catalogue)["profession"] if p != facets.ALL_AHPS
+    ]
     data["attributes"] = [
         _attribute(PROFESSIONS, slug, scheme, vocabulary, base_url) for slug in professions
     ] + [

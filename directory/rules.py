@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -537,3 +538,102 @@ def describe(vocabulary: Vocabulary, node: Rule) -> Condition:
         return children[0]
     heading = "all of these apply:" if isinstance(node, AllOf) else "at least one of these applies:"
     return Condition(heading, children)
+
+
+# Checking a rule can be met --------------------------------------------------------------
+
+
+def _steps_taken(node: Rule) -> Rule:
+    """The rule with every step to confirm counted as done (an empty all-of holds)."""
+    if isinstance(node, Confirm):
+        return AllOf(())
+    if isinstance(node, AllOf | AnyOf):
+        return type(node)(tuple(_steps_taken(child) for child in node.children))
+    return node
+
+
+def _answer_kinds(vocabulary: Vocabulary, question_id: str, nodes: list[Rule]) -> list:
+    """One term for each way the rules can tell a question's answers apart: terms that
+    every predicate on the question accepts or refuses alike give the same outcome."""
+    terms = vocabulary.slugs(vocabulary.questions[question_id].term_set)
+    asked = [p for node in nodes for p in predicates(node) if p.question == question_id]
+    kinds: dict[tuple[bool, ...], str] = {}
+    for slug in terms:
+        kinds.setdefault(tuple(slug in p.accepts for p in asked), slug)
+    return list(kinds.values())
+
+
+def _possible_answers(vocabulary: Vocabulary, question_id: str, nodes: list[Rule]) -> list:
+    kinds = _answer_kinds(vocabulary, question_id, nodes)
+    if not vocabulary.questions[question_id].multiple:
+        return [frozenset({slug}) for slug in kinds]
+    chosen: list[frozenset[str]] = [frozenset()]  # "none of these"
+    for slug in kinds:
+        chosen += [both | {slug} for both in chosen]
+    return chosen
+
+
+def can_be_met(vocabulary: Vocabulary, node: Rule, limit: int = 20_000) -> bool:
+    """Whether anyone at all could meet a rule: some combination of answers to the
+    questions it asks makes it hold, once its steps to confirm are taken.
+
+    Answers are combined as the checker asks them: a question its `ask_if` rules out
+    (a study level for someone qualified) has no answer, so a condition on it fails.
+    A rule asking about too many answers to try every combination counts as met.
+    """
+    goal = _steps_taken(node)
+    questions: list[str] = []
+    waiting = list(questions_asked(goal))
+    while waiting:  # the rule's questions, and those deciding whether they are asked
+        question_id = waiting.pop()
+        if question_id not in questions:
+            questions.append(question_id)
+            if question_id in vocabulary.ask_if:
+                waiting += questions_asked(vocabulary.ask_if[question_id])
+    order = [q for q in vocabulary.questions if q in questions]  # as the checker asks them
+    nodes = [goal, *(vocabulary.ask_if[q] for q in order if q in vocabulary.ask_if)]
+    choices = [_possible_answers(vocabulary, q, nodes) for q in order]
+    combinations = 1
+    for answers in choices:
+        combinations *= len(answers)
+    if combinations > limit:
+        return True
+    for combination in itertools.product(*choices):
+        answers: dict[str, frozenset[str] | None] = {}
+        for question_id, answer in zip(order, combination, strict=True):
+            answers[question_id] = (
+                answer if should_ask(vocabulary, question_id, answers) else frozenset()
+            )
+        if Evaluator(vocabulary, answers).outcome(goal).status is Status.ELIGIBLE:
+            return True
+    return False
+
+
+def ways_nobody_meets(vocabulary: Vocabulary, node: Rule) -> list[int]:
+    """For a rule with ways to qualify (an any-of, alone or beside conditions everyone
+    meets), the positions of the ways nobody can meet, together with those conditions:
+    a way that contradicts itself ("qualified", at a study level). Else []."""
+    alternatives = [node] if isinstance(node, AnyOf) else []
+    if isinstance(node, AllOf):
+        alternatives = [child for child in node.children if isinstance(child, AnyOf)]
+    if len(alternatives) != 1:
+        return []
+    (ways,) = alternatives
+    everyone = node.children if isinstance(node, AllOf) else ()
+    shared = tuple(child for child in everyone if child is not ways)
+    return [
+        i
+        for i, way in enumerate(ways.children)
+        if not can_be_met(vocabulary, AllOf((*shared, way)))
+    ]
+
+
+def clash(vocabulary: Vocabulary, conditions: Iterable[Rule], most: int = 3) -> tuple[Rule, ...]:
+    """The fewest conditions (at most `most`) that nobody can meet together, to say why a
+    rule can never be met: ("you are qualified", "you are studying at Level 6"). Or ()."""
+    conditions = [c for c in conditions if not isinstance(c, Confirm)]
+    for size in range(1, most + 1):
+        for group in itertools.combinations(conditions, size):
+            if not can_be_met(vocabulary, AllOf(group)):
+                return group
+    return ()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from directory import accounts, db, outcomes, search, store
+from directory import accounts, db, editing, outcomes, search, store
 from directory import catalogue as cat
 from directory import vocabulary as vocab
 from directory.models import ProblemReport, SchemeRow
@@ -75,6 +75,10 @@ class Directory:
         other processes and hosts when they see the new catalogue version."""
         with self.session() as session:
             report = store.import_catalogue(session, catalogue, actor=actor)
+            if report.changed:  # the audit log covers every change to the catalogue
+                changed = [*report.added, *report.updated, *report.removed]
+                detail = f"{report.summary()}: {', '.join(changed)}"
+                editing.audit(session, actor, "import", detail=detail)
         self.refresh_index()
         return report
 

@@ -36,6 +36,8 @@ def _message(error: dict[str, Any]) -> str:
     ctx = error.get("ctx", {})
     if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^https?"):
         text = "should be a web address starting with https://"
+    elif kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^\\d{4}"):
+        text = "should be a date written as YYYY, YYYY-MM or YYYY-MM-DD"
     elif kind == "string_too_long":
         text = f"should be {ctx['max_length']} characters or fewer"
     elif kind in _FRIENDLY:
@@ -85,7 +87,8 @@ def validate(document: LocatedDocument, model: type[Model], data: Any, location=
 
 def _is_union_tag(part) -> bool:
     # pydantic adds the chosen union member's name to `loc` (e.g. "list[str]"); drop it.
-    return isinstance(part, str) and ("[" in part or part in {"str", "int", "date", "none"})
+    # Not "date": no model has a union with a date in it, and a source has a field "date".
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "none"})
 
 
 def problem(document: LocatedDocument, location, message: str) -> Problem:

@@ -22,7 +22,11 @@ from tests.conftest import FIXTURE_CATALOGUE, FIXTURES
 CATALOGUE = cat.load(FIXTURE_CATALOGUE, vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml"))
 VOCABULARY = CATALOGUE.vocabulary
 SCHEME_CASES = yaml.safe_load((FIXTURES / "catalogue_cases.yaml").read_text())
-SPECIAL_LABELS = {"not-stated": "Not stated", "none-needed": "No membership needed"}
+SPECIAL_LABELS = {
+    "not-stated": "Not stated",
+    "none-needed": "No membership needed",
+    "all-ahps": "Open to all AHPs",
+}
 TERM_SETS = {
     "profession": "professions",
     "member_of": "memberships",
@@ -39,6 +43,8 @@ FACET_IDS = tuple(TERM_SETS)
 
 def filter_values(facet: str, vocabulary: Vocabulary) -> list[str]:
     """Every value a person can filter on, from the vocabulary plus the documented extras."""
+    if facet == "profession":
+        return ["all-ahps", *vocabulary.slugs("professions")]
     extra = {
         "member_of": ["none-needed"],
         "mentoring_type": ["not-stated"],
@@ -99,6 +105,11 @@ def has_value(catalogue: Catalogue, vocabulary: Vocabulary, scheme_id, facet, va
     """Whether filtering on `facet=value` should keep this listing."""
     scheme = catalogue.schemes[scheme_id]
     mentee = scheme.eligibility.get("mentee")
+    if facet == "profession" and value == "all-ahps":  # rules out no AHP
+        return all(
+            has_value(catalogue, vocabulary, scheme_id, facet, ahp)
+            for ahp in vocabulary.expand("professions", "ahp")
+        )
     if facet in ("profession", "stage"):
         return mentee is not None and _mentee_not_ruled_out(
             vocabulary, catalogue, scheme_id, facet, value

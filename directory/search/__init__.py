@@ -6,7 +6,7 @@ index.py  the index in memory, built from the catalogue and kept at its version
 query.py  one snapshot's searches: match, rank, facets, "did you mean", similar
 """
 
-from directory.search.index import LiveIndex
+from directory.search.index import SHARED_FIELDS, LiveIndex
 from directory.search.query import (
     PAGE_SIZE,
     SORTS,
@@ -22,6 +22,7 @@ from directory.search.words import LABELS_BOOST, SYNONYM_SETS, TEXT_FIELDS, docu
 __all__ = [
     "LABELS_BOOST",
     "PAGE_SIZE",
+    "SHARED_FIELDS",
     "SORTS",
     "SYNONYM_SETS",
     "TEXT_FIELDS",

@@ -8,10 +8,11 @@ and kept as a bitmap and BM25 scores; a search combines the kept words.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh.analysis import STOP_WORDS
@@ -23,7 +24,7 @@ from directory import bitmaps
 from directory import facets as facet_defs
 from directory.catalogue import Catalogue, Scheme
 from directory.search import words
-from directory.search.index import LABELS, TERMS
+from directory.search.index import LABELLED_FACETS, LABELS, PROVIDER, SHARED_FIELDS, TERMS
 
 PAGE_SIZE = 10
 SORTS = ("relevance", "name")
@@ -38,8 +39,7 @@ FACETS_BY_TERM_SET = {
 FACET_IDS = frozenset(f.id for f in facet_defs.FACETS)
 # Whoosh keeps a length in one byte: lengths as it rounds them (the last stands for more).
 QUANTISED = [byte_to_length(length_to_byte(n)) for n in range(2048)]
-SIMILAR_FACETS = ("profession", "mentoring_type", "member_of")
-SAME_PROVIDER_WEIGHT = 10  # a provider's other listings come first
+SAME_PROVIDER_WEIGHT = 10  # among related listings, the provider's other ones come first
 
 
 @dataclass
@@ -69,12 +69,15 @@ class Results:
     suggestion: str | None = None  # "did you mean"
     corrected: bool = False  # results are for the suggestion, not the text typed
     relaxed: bool = False  # no listing had every word: these have some
+    # profession -> how many of its count are not open to all AHPs (those are counted
+    # once, under facets.ALL_AHPS): what a page shows beside each profession
+    profession_only_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Alternative:
     """One way a part of the query can match: `text` in `field`, its score times `boost`.
-    Facet fields come from the catalogue and score 1; the others are Whoosh's."""
+    Facet fields come from the catalogue and score 1; the others score BM25F."""
 
     field: str
     text: str
@@ -108,7 +111,9 @@ class Found:
 class Snapshot:
     """The index at one catalogue version, and the tables its searches read."""
 
-    def __init__(self, searcher, catalogue: Catalogue, version: int, entries, spelling):
+    def __init__(
+        self, searcher, catalogue: Catalogue, version: int, entries, spelling, previous=None
+    ):
         self.searcher = searcher  # read under _read_lock: only when a word is not kept
         self.catalogue = catalogue
         self.version = version
@@ -119,22 +124,37 @@ class Snapshot:
         self.ids = ids
         self.docnums = {ids[d]: d for d in live}
         self.all_bits = bitmaps.from_positions(live, self.size)
-        self.by_name = array("I", sorted(live, key=lambda d: entries[ids[d]].name_key))
+        if previous is not None and ids[: previous.size] == previous.ids:
+            # An edit: Whoosh appended documents and marked others deleted, renumbering
+            # none (no merge). Start from the previous snapshot's tables (a tenth of the
+            # work): less the documents gone, plus those added.
+            gone = list(bitmaps.positions(previous.all_bits & ~self.all_bits))
+            added = list(bitmaps.positions(self.all_bits & ~previous.all_bits))
+        else:
+            previous, gone, added = None, [], live
+        self.by_name = self._by_name(previous, gone, added, entries)
         self.name_rank = {d: rank for rank, d in enumerate(self.by_name)}
-        self.facet_bits = self._facet_bits(live, entries)
+        self.facet_bits = self._facet_bits(previous, gone, added, entries)
         # BM25 from the live listings only, so an index brought up to date by edits scores
         # exactly as one built afresh (Whoosh's own statistics count replaced documents
         # until segments merge).
-        self.lengths = {}
+        self.exact_lengths = {}  # field -> each document's number of words (0 if deleted)
+        self.lengths = {}  # the same as Whoosh keeps them, in one byte: scores are Whoosh's
         self.average_length = {}
         for name in (*words.TEXT_FIELDS, LABELS, TERMS):
-            exact = [entries[ids[d]].lengths[name] for d in live]
-            self.average_length[name] = (sum(exact) / len(live) if live else 0) or 1
-            # Each listing's length as Whoosh keeps it, in one byte, so scores are Whoosh's.
-            lengths = array("I", bytes(4 * self.size))
-            for d, n in zip(live, exact, strict=True):
+            exact, lengths = (
+                (array("I", bytes(4 * self.size)), array("I", bytes(4 * self.size)))
+                if previous is None
+                else _grown(previous.exact_lengths[name], previous.lengths[name], self.size)
+            )
+            for d in gone:
+                exact[d] = lengths[d] = 0
+            for d in added:
+                n = exact[d] = entries[ids[d]].lengths[name]
                 lengths[d] = QUANTISED[n] if n < 2048 else byte_to_length(length_to_byte(n))
+            self.exact_lengths[name] = exact
             self.lengths[name] = lengths
+            self.average_length[name] = (sum(exact) / len(live) if live else 0) or 1
         self.spelling_words = frozenset(w for w, n in spelling.items() if n > 0)
         self._corrector: ListCorrector | None = None
         self._lock = threading.Lock()  # for the caches: one snapshot serves many threads
@@ -142,16 +162,28 @@ class Snapshot:
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._found: OrderedDict[str, Found] = OrderedDict()
 
-    def _facet_bits(self, live: list[int], entries) -> dict[str, dict[str, int]]:
+    def _by_name(self, previous, gone: list[int], added: list[int], entries) -> array:
+        """Live documents in name order (the previous order, nearly sorted, sorts fast)."""
+        gone_set = set(gone)
+        kept = [d for d in previous.by_name if d not in gone_set] if previous else []
+        return array("I", sorted(kept + added, key=lambda d: entries[self.ids[d]].name_key))
+
+    def _facet_bits(self, previous, gone: list[int], added: list[int], entries):
+        """facet id -> value -> the live documents with that value (values with none left out)."""
         positions: dict[str, dict[str, list[int]]] = {f: {} for f in FACET_IDS}
-        for d in live:
+        for d in added:
             for facet_id, values in entries[self.ids[d]].facets.items():
                 for value in values:
                     positions[facet_id].setdefault(value, []).append(d)
-        return {
-            facet_id: {v: bitmaps.from_positions(ds, self.size) for v, ds in values.items()}
-            for facet_id, values in positions.items()
-        }
+        kept = ~bitmaps.from_positions(gone, self.size)
+        found = {}
+        for facet_id, added_values in positions.items():
+            before = previous.facet_bits[facet_id] if previous else {}
+            values = {v: bits & kept for v, bits in before.items() if bits & kept}
+            for v, ds in added_values.items():
+                values[v] = values.get(v, 0) | bitmaps.from_positions(ds, self.size)
+            found[facet_id] = values
+        return found
 
     # The query ---------------------------------------------------------------------------
 
@@ -210,9 +242,17 @@ class Snapshot:
         docnums = _page(order, final, (page - 1) * query.page_size, query.page_size, self.size)
         highlight = found.plan.highlight if found.plan else frozenset()
         hits = [self._hit(highlight, docnum) for docnum in docnums]
-        counts = self._facet_counts(matched, selected)
+        counts, profession_only = self._facet_counts(matched, selected)
         return Results(
-            hits, total, counts, page, pages, found.suggestion, found.corrected, found.relaxed
+            hits,
+            total,
+            counts,
+            page,
+            pages,
+            found.suggestion,
+            found.corrected,
+            found.relaxed,
+            profession_only,
         )
 
     def _found_for(self, text: str) -> Found:
@@ -297,14 +337,17 @@ class Snapshot:
 
     def _read(self, field_name: str, text: str) -> Postings:
         """Every live listing with `text` in `field_name`, and its BM25 score for it."""
-        docnums, frequencies = array("I"), []
-        with self._read_lock:
-            if (field_name, text) in self.searcher.reader():
-                matcher = self.searcher.postings(field_name, text)  # deleted ones left out
-                while matcher.is_active():
-                    docnums.append(matcher.id())
-                    frequencies.append(matcher.weight())
-                    matcher.next()
+        if field_name in SHARED_FIELDS:
+            docnums, frequencies = self._shared_frequencies(field_name, text)
+        else:
+            docnums, frequencies = array("I"), []
+            with self._read_lock:
+                if (field_name, text) in self.searcher.reader():
+                    matcher = self.searcher.postings(field_name, text)  # deleted ones left out
+                    while matcher.is_active():
+                        docnums.append(matcher.id())
+                        frequencies.append(matcher.weight())
+                        matcher.next()
         live = self.all_bits.bit_count()
         idf = math.log(live / (len(docnums) + 1)) + 1
         average, lengths = self.average_length[field_name], self.lengths[field_name]
@@ -317,6 +360,33 @@ class Snapshot:
         )
         return Postings(bitmaps.from_positions(docnums, self.size), docnums, scores)
 
+    def _shared_frequencies(self, field_name: str, text: str) -> tuple[array, list[int]]:
+        """A shared field's postings for one word, as Whoosh would hold them: each listing
+        with the word, and how often its field says it (summed over what it shares)."""
+        if field_name == PROVIDER:
+            texts = tuple(
+                (provider_id, words.provider_text(organisation))
+                for provider_id, organisation in self.catalogue.organisations.items()
+            )
+            sources = _provider_words(texts).get(text, ())
+        else:
+            sources = _label_words(self.vocabulary).get(text, ())
+        counts: dict[int, int] = {}
+        for source, count in sources:
+            for docnum in bitmaps.positions(self._source_bits(field_name, source)):
+                counts[docnum] = counts.get(docnum, 0) + count
+        docnums = array("I", sorted(counts))
+        return docnums, [counts[d] for d in docnums]
+
+    def _source_bits(self, field_name: str, source) -> int:
+        """The live listings that share a text: a provider's, or a facet value's."""
+        if field_name == PROVIDER:
+            scheme_ids = self.catalogue.by_provider.get(source, ())
+            docnums = (self.docnums[i] for i in scheme_ids if i in self.docnums)
+            return bitmaps.from_positions(docnums, self.size)
+        facet_id, value = source
+        return self.facet_bits[facet_id].get(value, 0)
+
     def _bits_for(self, facet_id: str, values: list[str]) -> int:
         known = self.facet_bits.get(facet_id, {})
         bits = 0
@@ -324,20 +394,28 @@ class Snapshot:
             bits |= known.get(value, 0)
         return bits
 
-    def _facet_counts(self, matched: int, selected: dict[str, int]) -> dict[str, dict[str, int]]:
+    def _facet_counts(self, matched: int, selected: dict[str, int]):
         """Counts per value, each facet counted under every filter but its own.
 
         So choosing "Physiotherapist" still shows how many listings "Dietitian"
-        would give: values within a facet combine with OR, facets with AND.
+        would give: values within a facet combine with OR, facets with AND. And each
+        profession's count of listings not open to all AHPs.
         """
-        counts = {}
+        counts, profession_only = {}, {}
         for facet_id, values in self.facet_bits.items():
             base = matched
             for other, bits in selected.items():
                 if other != facet_id:
                     base &= bits
             counts[facet_id] = {value: (base & bits).bit_count() for value, bits in values.items()}
-        return counts
+            if facet_id == "profession":
+                apart = base & ~values.get(facet_defs.ALL_AHPS, 0)
+                profession_only = {
+                    value: (apart & bits).bit_count()
+                    for value, bits in values.items()
+                    if value != facet_defs.ALL_AHPS
+                }
+        return counts, profession_only
 
     def _hit(self, highlight: frozenset[str], docnum: int) -> Hit:
         scheme = self.catalogue.schemes[self.ids[docnum]]
@@ -365,25 +443,36 @@ class Snapshot:
     # Similar listings ------------------------------------------------------------------------
 
     def similar(self, scheme: Scheme, limit: int = 3) -> list[str]:
-        """The ids of the listings most like one listing: see `similarity` for the score.
+        """The ids of the listings most related to one listing, best first: see
+        `similarity` for the score. Never guidance, nor a listing that shares none of
+        `relating`'s values, whatever its provider.
 
-        Each facet value's bitmap is added into a bit-sliced counter (plane i holds
-        bit i of every listing's score), so scoring 10,000 listings takes a few dozen
-        big-integer operations instead of 10,000 listings' facets.
+        Each value's bitmap is added into a bit-sliced counter (plane i holds bit i of
+        every listing's score), so scoring 10,000 listings takes a few dozen big-integer
+        operations instead of 10,000 listings' facets.
         """
         planes: list[int] = []
-        for facet_id, values in facet_defs.scheme_facets(scheme, self.catalogue).items():
-            if facet_id in SIMILAR_FACETS:
-                for value in values:
-                    add_to_counter(planes, self.facet_bits[facet_id].get(value, 0))
+        # Listings open to every AHP, or to every stage: these values relate them to nothing.
+        everyone = {
+            "profession": self.facet_bits["profession"].get(facet_defs.ALL_AHPS, 0),
+            "stage": self.all_bits,
+        }
+        for stage in self.vocabulary.slugs("stages"):
+            everyone["stage"] &= self.facet_bits["stage"].get(stage, 0)
+        mine = facet_defs.scheme_facets(scheme, self.catalogue, as_if_running=True)
+        related = 0
+        for facet_id, value in relating(mine, self.vocabulary):
+            bits = self.facet_bits[facet_id].get(value, 0) & ~everyone.get(facet_id, 0)
+            add_to_counter(planes, bits)
+            related |= bits
         docnums = self.docnums
         same_provider = (
             docnums[i] for i in self.catalogue.by_provider[scheme.provider] if i in docnums
         )
-        add_to_counter(
-            planes, bitmaps.from_positions(same_provider, self.size), weight=SAME_PROVIDER_WEIGHT
-        )
-        others = self.all_bits
+        same_provider_bits = bitmaps.from_positions(same_provider, self.size) & related
+        add_to_counter(planes, same_provider_bits, weight=SAME_PROVIDER_WEIGHT)
+        guidance = self.facet_bits["listing_type"].get("guidance", 0)
+        others = self.all_bits & related & ~guidance
         if scheme.id in self.docnums:
             others &= ~(1 << self.docnums[scheme.id])
         found: list[int] = []
@@ -395,6 +484,40 @@ class Snapshot:
             if len(found) >= limit:
                 break
         return [self.ids[docnum] for docnum in found[:limit]]
+
+
+# A shared field's words: word -> [(what shares the text, times the text says the word)].
+# They depend on the providers' names and the vocabulary only, not on the listings, so
+# they are kept from one snapshot (and edit) to the next.
+
+
+@functools.lru_cache(maxsize=4)
+def _provider_words(texts: tuple[tuple[str, str], ...]) -> dict[str, list[tuple[str, int]]]:
+    return _words_of(texts)
+
+
+@functools.lru_cache(maxsize=4)
+def _label_words(vocabulary) -> dict[str, list[tuple[tuple[str, str], int]]]:
+    labels = []
+    for facet_id in LABELLED_FACETS:
+        term_set = facet_defs.BY_ID[facet_id].term_set
+        for slug in vocabulary.slugs(term_set):
+            labels.append(((facet_id, slug), vocabulary.find(term_set, slug).label))
+    return _words_of(labels)
+
+
+def _words_of(texts) -> dict:
+    table: dict = {}
+    for source, text in texts:
+        for word, count in Counter(words.indexed(words.plain_words(text))).items():
+            table.setdefault(word, []).append((source, count))
+    return table
+
+
+def _grown(exact: array, lengths: array, size: int) -> tuple[array, array]:
+    """Copies of a previous snapshot's length tables, grown to `size` documents."""
+    more = array("I", bytes(4 * (size - len(exact))))
+    return exact + more, lengths + more
 
 
 def _page(order, final: int, start: int, size: int, total_size: int) -> list[int]:
@@ -425,20 +548,41 @@ def add_to_counter(planes: list[int], bits: int, weight: int = 1) -> None:
         at += 1
 
 
+def relating(values: dict[str, list[str]], vocabulary) -> list[tuple[str, str]]:
+    """What relates a listing to others (issue #19), as (facet id, value): who it is for
+    (its professions, unless it is open to all AHPs, and its career stage, unless it is
+    open to every stage: either would relate it to everything), the memberships it asks
+    for and the forms of mentoring it offers. Never its provider alone."""
+    found = []
+    if facet_defs.ALL_AHPS not in values["profession"]:
+        found += [("profession", p) for p in values["profession"]]
+    if set(values["stage"]) != set(vocabulary.slugs("stages")):
+        found += [("stage", s) for s in values["stage"]]
+    found += [("member_of", m) for m in values["member_of"] if m != facet_defs.NO_MEMBERSHIP]
+    found += [("mentoring_type", t) for t in values["mentoring_type"] if t != facet_defs.NOT_STATED]
+    return found
+
+
 def similarity(scheme: Scheme, other: Scheme, catalogue: Catalogue, mine=None) -> int:
-    """How alike two listings are: the facet values they share, plus 10 for one provider."""
-    mine = mine or facet_defs.scheme_facets(scheme, catalogue)
+    """How related two listings are: the `relating` values they share (0: unrelated),
+    plus 10 for one provider."""
+    vocabulary = catalogue.vocabulary
+    mine = mine or facet_defs.scheme_facets(scheme, catalogue, as_if_running=True)
     theirs = facet_defs.scheme_facets(other, catalogue)
-    shared = sum(len(set(mine[f]) & set(theirs[f])) for f in SIMILAR_FACETS)
+    shared = len(set(relating(mine, vocabulary)) & set(relating(theirs, vocabulary)))
+    if not shared:
+        return 0
     return shared + (SAME_PROVIDER_WEIGHT if other.provider == scheme.provider else 0)
 
 
 def similar_by_scan(scheme: Scheme, catalogue: Catalogue, limit: int = 3) -> list[str]:
     """What `Snapshot.similar` finds, the slow way: the reference its test compares with."""
-    mine = facet_defs.scheme_facets(scheme, catalogue)
+    mine = facet_defs.scheme_facets(scheme, catalogue, as_if_running=True)
     scored = []
     for other in catalogue.schemes.values():
-        score = similarity(scheme, other, catalogue, mine) if other.id != scheme.id else 0
+        if other.id == scheme.id or other.listing_type == "guidance":
+            continue
+        score = similarity(scheme, other, catalogue, mine)
         if score:
             scored.append((-score, other.name.lower(), other.id))
     return [scheme_id for *_, scheme_id in sorted(scored)[:limit]]

@@ -17,7 +17,7 @@ from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
 from whoosh.lang.porter import stem as porter_stem
 
 from directory import facets as facet_defs
-from directory.catalogue import Catalogue, Scheme
+from directory.catalogue import Catalogue, Organisation, Scheme
 from directory.vocabulary import Vocabulary
 
 # Word-search fields and how much a match in each counts (name > provider > summary > description).
@@ -134,11 +134,14 @@ def mentioned_terms(vocabulary: Vocabulary, stemmed: list[str]) -> set[str]:
 # A listing as the index holds it ---------------------------------------------------------------
 
 
+def provider_text(organisation: Organisation) -> str:
+    return " ".join(filter(None, [organisation.name, organisation.abbreviation]))
+
+
 def listing_text(scheme: Scheme, catalogue: Catalogue) -> dict[str, str]:
-    org = catalogue.organisations[scheme.provider]
     return {
         "name": scheme.name,
-        "provider": " ".join(filter(None, [org.name, org.abbreviation])),
+        "provider": provider_text(catalogue.organisations[scheme.provider]),
         "summary": scheme.summary,
         "description": scheme.description,
     }

@@ -41,24 +41,6 @@ def _bad_request(error: BadRequest):
     return jsonify({"ok": False, "status": 400, "errors": error.errors}), 400
 
 
-_problem = search_params.problem
-
-
-def _answers(prefix: str, errors: list) -> rules.Answers | None:
-    """Answers from the query string (`profession`, or `my_profession` with a prefix)."""
-    vocabulary = directory().vocabulary
-    raw = {
-        q: request.args.getlist(prefix + q)
-        for q in vocabulary.questions
-        if prefix + q in request.args
-    }
-    try:
-        return rules.parse_answers(vocabulary, raw) if (raw or not prefix) else None
-    except rules.AnswerErrors as bad:
-        errors += [_problem(prefix + e.parameter, e.message, e.valid) for e in bad.errors]
-        return None
-
-
 # Schemes --------------------------------------------------------------------------------------
 
 
@@ -68,9 +50,8 @@ def schemes():
     found = search_params.read(request.args, vocabulary, strict=True)
     if found.problems:
         raise BadRequest(found.problems)
-    me = representations.answers_from_prefixed(found.answers, vocabulary)
     catalogue = snapshot()
-    within = search_within(catalogue, found.open_now, me)
+    within = search_within(catalogue, found.open_now, found.me)
     query = search.Query(found.text, found.filters, found.sort, found.page, found.page_size, within)
     results = directory().search(query, snapshot_and_version())
     return jsonify(
@@ -118,7 +99,7 @@ def eligibility():
     errors: list[dict] = []
     args = request.args
     errors += search_params.unknown_parameters(args, [*vocabulary.questions, "page", "page_size"])
-    answers = _answers("", errors)
+    answers = search_params.read_answers(args, vocabulary, "", errors)
     page = search_params.whole_number(args, "page", 1, search_params.MAX_PAGE, 1, errors)
     page_size = search_params.whole_number(
         args, "page_size", 1, MAX_ELIGIBILITY_PAGE_SIZE, ELIGIBILITY_PAGE_SIZE, errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from directory import accounts
+from directory import accounts, editing
 from directory.editing import audit
 from directory.models import User
 from directory.web import editor_mail
@@ -52,6 +53,15 @@ class SignedIn(UserMixin):
     @property
     def is_curator(self) -> bool:
         return self.user.role == accounts.CURATOR
+
+    def may_edit(self, organisation_id: str) -> bool:
+        """Whether they may edit this organisation's listings (a curator: every one)."""
+        return self.is_curator or organisation_id in self._organisations
+
+    @cached_property
+    def _organisations(self) -> set[str]:
+        with directory().session() as db:  # asked once per request, only when needed
+            return editing.organisations_of(db, self.user)
 
 
 @login_manager.user_loader

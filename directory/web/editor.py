@@ -9,7 +9,6 @@ and anything else is "not found", so other organisations' drafts stay hidden.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory import catalogue as cat
 from directory import editing
+from directory.in_words import Describer
 from directory.models import PendingChange, ProblemReport, SchemeRow, User
 from directory.web import editor_mail, listing_form, representations
 from directory.web.helpers import directory, snapshot, today
@@ -93,30 +93,10 @@ def _field_label(path: str) -> str:
     return editing.field_label(path)
 
 
-def in_words(changes: list[editing.FieldChange]) -> list[editing.FieldChange]:
-    """Differences as people read them: a rule as its plain-English conditions, not JSON."""
-    return [
-        editing.FieldChange(c.field, _rule_words(c.before), _rule_words(c.after))
-        if c.field.endswith(".rule")
-        else c
-        for c in changes
-    ]
-
-
-def _rule_words(text: str) -> str:
-    if not text:
-        return ""
-    try:
-        condition = listing_form.rule_summary(json.loads(text), directory().vocabulary)
-    except ValueError:
-        return text
-    return _sentence(condition) if condition else text
-
-
-def _sentence(condition) -> str:
-    if not condition.children:
-        return condition.text
-    return f"{condition.text} " + "; ".join(_sentence(c) for c in condition.children)
+def in_words() -> Describer:
+    """Differences as people read them: rules as conditions, slugs as names, not JSON."""
+    names = {o.id: o.name for o in snapshot().organisations.values()}
+    return Describer(directory().vocabulary, names)
 
 
 def curator_only() -> None:
@@ -307,11 +287,16 @@ def _edit(
     vocabulary = directory().vocabulary
     action = request.form.get("action", "")
     preview = conflict = None
-    if request.method == "POST" and action.startswith("add-"):
+    unmeetable = listing_form.Unmet()
+    if request.method == "POST" and action.startswith("add-way-"):
+        role_field = f"role_{action.removeprefix('add-way-')}"
+        if role_field in form:
+            listing_form.add_way(form[role_field].form)
+    elif request.method == "POST" and action.startswith("add-"):
         {"add-source": form.sources, "add-evidence": form.status_evidence}.get(
             action, form.windows
         ).append_entry()
-    elif request.method == "POST" and form.validate_on_submit():
+    elif request.method == "POST" and _validated(form):
         target_id = scheme_id or (form.scheme_id.data or "").strip()
         raw = listing_form.record_data(form, vocabulary, target_id, last_verified)
         record, problems = editing.validate_scheme(
@@ -325,10 +310,14 @@ def _edit(
                 ("id", f"The address /schemes/{record.id} is already taken: choose another")
             ]
             record = None
+        if record is not None:
+            unmeetable = listing_form.unmeetable(form, record, vocabulary)
         if record is None:
             listing_form.attach_problems(form, problems)
         elif action == "preview":
             preview = _preview(record)
+        elif listing_form.ask_to_confirm_unmeetable(form, unmeetable):
+            pass  # shown beside the rule, with the box to tick
         elif scheme_id is not None and not (form.version.data or "").isdigit():
             form.form_errors.append(
                 "This form is out of date or was changed: reload the page and edit again"
@@ -348,6 +337,8 @@ def _edit(
                 )
             except editing.EditConflict as error:
                 conflict = error
+                conflict.changes = in_words().changes(error.changes)
+                conflict.overlaps = in_words().overlaps(error.overlaps)
                 if error.version is not None:
                     # Saving again replaces theirs in the overlapping fields shown, and
                     # only there: the form still starts from the version first opened.
@@ -367,8 +358,16 @@ def _edit(
             if q.id not in listing_form.RULE_QUESTIONS_EXCLUDED
         ],
         advanced=listing_form.advanced_summaries(form, vocabulary),
+        unmeetable=unmeetable,
         waiting=_waiting(db, scheme_id),
     ), (409 if conflict else 200)
+
+
+def _validated(form) -> bool:
+    """The form's own checks, with each message naming the part of the form it is about."""
+    valid = form.validate_on_submit()
+    listing_form.number_window_errors(form)
+    return valid
 
 
 def _waiting(db: Session, scheme_id: str | None) -> list[tuple[PendingChange, User]]:
@@ -473,13 +472,29 @@ def verify(scheme_id: str):
 def history(scheme_id: str):
     with directory().session() as db:
         row = _row_or_404(db, scheme_id)
+        words = in_words()
         entries = [
-            {"revision": revision, "changes": in_words(changes)}
+            {"revision": revision, "what": _done(revision), "changes": words.changes(changes)}
             for revision, changes in editing.history(db, scheme_id)
         ]
         return render_template(
             "editor/history.html", row=row, entries=entries, is_curator=current_user.is_curator
         )
+
+
+# What a revision did, as the start of a sentence ("Edited by cara@... on ...").
+REVISION_ACTIONS = {
+    "import": "Imported from the catalogue file",
+    "edit": "Edited",
+    "verify": "Marked as verified",
+    "remove": "Removed",
+}
+
+
+def _done(revision) -> str:
+    if revision.action == "restore":  # its comment says which: "Restored revision 1"
+        return revision.comment or "Restored an earlier revision"
+    return REVISION_ACTIONS.get(revision.action, revision.action.capitalize())
 
 
 @bp.post("/schemes/<scheme_id>/revisions/<int:number>/restore")
@@ -542,7 +557,7 @@ def change(change_id: int):
             "editor/change.html",
             change=change,
             author=author,
-            changes=in_words(editing.change_made(db, change)),
+            changes=in_words().changes(editing.change_made(db, change)),
             merges=overlaps is not None and not overlaps,
             stale=bool(overlaps),
             overlaps=overlaps or [],

@@ -133,9 +133,7 @@ def edit_organisation(org_id: str | None):
     kept = kept_form_data()
     if kept:
         form = OrganisationForm(formdata=kept)
-        form.kind.choices = [
-            (t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms
-        ]
+        form.kind.choices = _kinds(vocabulary)
         return render_template(
             "editor/organisation.html", form=form, existing=existing, restored=True
         )
@@ -146,10 +144,10 @@ def edit_organisation(org_id: str | None):
             "sources": [*(s.model_dump() for s in existing.sources), {}],
         }
     form = OrganisationForm(data=initial)
+    form.kind.choices = _kinds(vocabulary)
     if request.method == "POST" and request.form.get("action") == "add-source":
         form.sources.append_entry()
         return render_template("editor/organisation.html", form=form, existing=existing)
-    form.kind.choices = [(t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms]
     if form.validate_on_submit():
         organisation, problems = _organisation_from(form, org_id, existing, catalogue)
         if problems:
@@ -167,6 +165,10 @@ def edit_organisation(org_id: str | None):
     return render_template("editor/organisation.html", form=form, existing=existing)
 
 
+def _kinds(vocabulary) -> list[tuple[str, str]]:
+    return [(t.slug, t.label) for t in vocabulary.term_sets["provider_kinds"].terms]
+
+
 def _organisation_field(form, path: str):
     """The form field a problem's path ("sources[1].url", "name") names."""
     match = re.match(r"^sources\[(\d+)\]\.?(\w*)", path)
@@ -178,12 +180,13 @@ def _organisation_field(form, path: str):
 
 def _organisation_from(form, org_id, existing, catalogue):
     """The organisation a form describes, checked like a catalogue file: (record, problems)."""
-    raw = {
-        k: (form[k].data or None) for k in ("name", "abbreviation", "kind", "url", "description")
-    }
-    raw["id"] = org_id or (form.id.data or "").strip()
     # A form never writes a field it did not show: a field missing from what was sent
     # (an older page, a tampered form) keeps what the organisation has.
+    raw = {
+        k: (form[k].data or None) if k in request.form or not existing else getattr(existing, k)
+        for k in ("name", "abbreviation", "kind", "url", "description")
+    }
+    raw["id"] = org_id or (form.id.data or "").strip()
     if "sources-0-title" in request.form or not existing:
         raw["sources"] = _sources_from(form.sources)
     else:
@@ -274,11 +277,35 @@ def _parse_programmes(text: str, existing) -> tuple[list[dict], list[tuple[str, 
     return programmes, problems
 
 
+# What each audit entry records, in words (an action not listed shows as it is stored).
+AUDIT_ACTIONS = {
+    "publish": "Published an edit",
+    "new-listing": "Added a listing",
+    "approve": "Approved a change",
+    "reject": "Rejected a change",
+    "restore": "Restored an earlier revision",
+    "verify": "Marked as verified",
+    "import": "Imported the catalogue file",
+    "organisation-saved": "Saved an organisation",
+    "report-resolved": "Resolved a problem report",
+    "sign-in": "Signed in",
+    "sign-out": "Signed out",
+    "sign-in-failed": "Failed to sign in",
+    "sign-in-throttled": "Refused a sign-in (too many attempts)",
+    "password-set": "Set their password",
+    "reset-link-made": "Made a link to set a password",
+    "user-added": "Invited someone",
+    "role-changed": "Changed someone’s role",
+    "user-enabled": "Let someone sign in again",
+    "user-disabled": "Stopped someone signing in",
+}
+
+
 @bp.get("/audit")
 def audit_log():
     with directory().session() as db:
         entries = editing.audit_entries(db, limit=500)
-        return render_template("editor/audit.html", entries=entries)
+        return render_template("editor/audit.html", entries=entries, actions=AUDIT_ACTIONS)
 
 
 CURATOR_ENDPOINTS = {

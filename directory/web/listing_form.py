@@ -1,16 +1,20 @@
 """The form for editing a listing: every field, and the rules as structured choices.
 
 The form is built from the vocabulary (a new question becomes a new rule
-section with no code). A rule is edited as one condition per question
-("profession is one of ...", or "is not one of ...") plus steps to confirm,
-all of which must hold. That covers every rule in the catalogue; a rule
-written in YAML with `any` across questions is shown as it is and kept.
+section with no code). A rule is edited as conditions everyone must meet (one
+per question: "profession is one of ...", or "is not one of ...", plus steps to
+confirm) and, if there is more than one way to qualify, ways to qualify, each a
+set of conditions, at least one of which must hold: "a CSP member, or a
+physiotherapy student". A rule written in YAML that needs more (two separate
+choices, nesting) is shown in words and kept as it is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -88,8 +92,9 @@ class DayMonthYearField(DateField):
     gets an error message rather than breaking the widget that redraws it.
     """
 
-    def __init__(self, label: str, **kwargs):
+    def __init__(self, label: str, what: str = "The date", **kwargs):
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        self.what = what  # names it in messages: "The date you checked must be a real date"
 
     def process_formdata(self, valuelist):
         if not valuelist:  # a form without these boxes: three empty ones to draw
@@ -99,20 +104,34 @@ class DayMonthYearField(DateField):
         if len(valuelist) != 3:
             self.raw_data = [*valuelist, "", "", ""][:3]  # three boxes to redraw, not empty
             self.data = None
-            raise ValueError("Enter the date as a day, a month and a year")
-        super().process_formdata(valuelist)
+            raise ValueError(f"Enter {self.what.lower()} as a day, a month and a year")
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.what} must be a real date") from None
 
 
 class WindowForm(Form):
-    opens = DayMonthYearField("Opens", validators=[Optional()])
-    closes = DayMonthYearField("Closes", validators=[Optional()])
+    # "the window" becomes "application window 2" in messages (see number_window_errors)
+    opens = DayMonthYearField("Opens", "The date the window opens", validators=[Optional()])
+    closes = DayMonthYearField("Closes", "The date the window closes", validators=[Optional()])
     note = StringField("Note", widget=GovTextInput(), validators=[Optional()])
 
 
-def _json_rule(form, field) -> None:
-    if field.data:
+def number_window_errors(form) -> None:
+    """Name each application window in its date messages, so no two read alike."""
+    for number, window in enumerate(form.windows, start=1):
+        for field in (window.form.opens, window.form.closes):
+            field.errors = [
+                e.replace("the window", f"application window {number}") for e in field.errors
+            ]
+
+
+def _kept_rule_is_json(form, field) -> None:
+    """The kept rule (hidden) is checked beside the role's first box, which a link can reach."""
+    if form.advanced.data:
         try:
-            json.loads(field.data)
+            json.loads(form.advanced.data)
         except ValueError:
             raise ValidationError(
                 "This rule was changed outside the form: reload the page"
@@ -132,24 +151,10 @@ def advanced_summaries(form, vocabulary: Vocabulary) -> dict[str, rules.Conditio
     return summaries
 
 
-def role_form_class(vocabulary: Vocabulary) -> type[Form]:
-    """Who can take part in one role: a condition per question, steps, evidence."""
-    attributes: dict[str, Any] = {
-        "offered": BooleanField(
-            "This listing describes a way to take part in this role", widget=GovCheckboxInput()
-        ),
-        "confirm": TextAreaField(
-            "Steps to confirm with the provider, one per line",
-            description="For example: ask your employer whether it runs a mentoring scheme",
-            widget=GovTextArea(),
-        ),
-        "evidence": TextAreaField("What the source says (a quotation)", widget=GovTextArea()),
-        "reference": StringField(
-            "Where it says it (web address or document)", widget=GovTextInput()
-        ),
-        "also_check": TextAreaField("Also check, one note per line", widget=GovTextArea()),
-        "advanced": HiddenField(validators=[_json_rule]),  # a rule the form cannot show, as JSON
-    }
+def _condition_fields(vocabulary: Vocabulary) -> dict[str, Any]:
+    """A condition per question (how it applies, then the values) and steps to confirm,
+    created in the order the page shows them, so errors are listed in that order."""
+    fields: dict[str, Any] = {}
     for question in vocabulary.questions.values():
         if question.id in RULE_QUESTIONS_EXCLUDED:
             continue
@@ -157,13 +162,7 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
         options = [(g.slug, g.label) for g in term_set.groups] + [
             (t.slug, t.label) for t in term_set.terms
         ]
-        attributes[f"{question.id}_values"] = SelectMultipleField(
-            term_set.label,
-            choices=_choices(options),
-            widget=GovCheckboxesInput(),
-            validate_choice=True,
-        )
-        attributes[f"{question.id}_mode"] = RadioField(
+        fields[f"{question.id}_mode"] = RadioField(
             f"How {term_set.label.lower()} applies",
             choices=_choices(
                 [(IN, "Must be one of the ticked"), (NOT_IN, "Must not be any of the ticked")]
@@ -171,6 +170,43 @@ def role_form_class(vocabulary: Vocabulary) -> type[Form]:
             default=IN,
             widget=GovRadioInput(),
         )
+        fields[f"{question.id}_values"] = SelectMultipleField(
+            term_set.label,
+            choices=_choices(options),
+            widget=GovCheckboxesInput(),
+            validate_choice=True,
+        )
+    fields["confirm"] = TextAreaField(
+        "Steps to confirm with the provider, one per line",
+        description="For example: ask your employer whether it runs a mentoring scheme",
+        widget=GovTextArea(),
+    )
+    return fields
+
+
+def role_form_class(vocabulary: Vocabulary) -> type[Form]:
+    """Who can take part in one role: conditions everyone meets, ways to qualify (at
+    least one of which must hold), evidence."""
+    way_form = type("WayForm", (Form,), _condition_fields(vocabulary))
+    attributes: dict[str, Any] = {
+        "offered": BooleanField(
+            "This listing describes a way to take part in this role",
+            widget=GovCheckboxInput(),
+            validators=[_kept_rule_is_json],
+        ),
+        **_condition_fields(vocabulary),
+        "ways": FieldList(FormField(way_form), min_entries=0),
+        "meetable_checked": BooleanField(
+            "Keep these conditions: it is what the sources say",
+            widget=GovCheckboxInput(),
+        ),
+        "evidence": TextAreaField("What the source says (a quotation)", widget=GovTextArea()),
+        "reference": StringField(
+            "Where it says it (web address or document)", widget=GovTextInput()
+        ),
+        "also_check": TextAreaField("Also check, one note per line", widget=GovTextArea()),
+        "advanced": HiddenField(),  # a rule the form cannot show, as JSON
+    }
     return type("RoleForm", (Form,), attributes)
 
 
@@ -180,20 +216,24 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
         groups = [(g.slug, g.label) for g in term_set.groups] if with_groups else []
         return _choices(groups + [(t.slug, t.label) for t in term_set.terms])
 
+    # Fields are created in the order the page shows them, so the error summary lists
+    # its messages in that order (WTForms orders fields by creation).
+    scheme_id = (
+        StringField(
+            "Short name for the web address",
+            description="Lower-case letters, numbers and hyphens, "
+            "for example ljmu-physio-peer-mentoring",
+            widget=GovTextInput(),
+        )
+        if new
+        else None
+    )
     role_form = role_form_class(vocabulary)
     attributes: dict[str, Any] = {
         "version": HiddenField(),  # the published version the editor started from
         # After a conflict: the version whose overlapping fields the editor has seen.
         "accepted_version": HiddenField(),
-        "note": TextAreaField(
-            "Note to the curator (optional)",
-            description="Anything that helps them check the change, like where you read it",
-            widget=GovTextArea(),
-        ),
         "name": StringField("Name", widget=GovTextInput()),
-        "listing_type": RadioField(
-            "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
-        ),
         "provider": SelectField(
             "Provider",
             choices=_choices(
@@ -201,6 +241,9 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
                 + provider_choices
             ),
             widget=GovSelect(),
+        ),
+        "listing_type": RadioField(
+            "Type of listing", choices=terms("listing_types"), widget=GovRadioInput()
         ),
         "summary": TextAreaField(
             "Summary",
@@ -234,6 +277,10 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
             widget=GovCheckboxesInput(),
             validate_choice=True,
         ),
+        "url": StringField("Web address of the scheme", widget=GovTextInput()),
+        "cost": StringField("Cost", widget=GovTextInput()),
+        "duration": StringField("How long it lasts", widget=GovTextInput()),
+        **{f"role_{role}": FormField(role_form) for role in vocabulary.slugs("roles")},
         "applications_how": TextAreaField("How to apply", widget=GovTextArea()),
         "applications_timing": RadioField(
             "When to apply",
@@ -247,9 +294,6 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
             widget=GovRadioInput(),
         ),
         "windows": FieldList(FormField(WindowForm), min_entries=1),
-        "url": StringField("Web address of the scheme", widget=GovTextInput()),
-        "cost": StringField("Cost", widget=GovTextInput()),
-        "duration": StringField("How long it lasts", widget=GovTextInput()),
         "sources": FieldList(FormField(SourceForm), min_entries=1),
         "status_state": RadioField(
             "Does it still run?",
@@ -257,17 +301,18 @@ def listing_form_class(vocabulary: Vocabulary, provider_choices: list[tuple[str,
             default="unknown",
             widget=GovRadioInput(),
         ),
-        "status_checked": DayMonthYearField("When you checked", validators=[Optional()]),
+        "status_checked": DayMonthYearField(
+            "When you checked", "The date you checked", validators=[Optional()]
+        ),
         "status_evidence": FieldList(FormField(SourceForm), min_entries=1),
-        **{f"role_{role}": FormField(role_form) for role in vocabulary.slugs("roles")},
+        "note": TextAreaField(
+            "Note to the curator (optional)",
+            description="Anything that helps them check the change, like where you read it",
+            widget=GovTextArea(),
+        ),
     }
-    if new:
-        attributes["scheme_id"] = StringField(
-            "Short name for the web address",
-            description="Lower-case letters, numbers and hyphens, "
-            "for example ljmu-physio-peer-mentoring",
-            widget=GovTextInput(),
-        )
+    if scheme_id is not None:
+        attributes["scheme_id"] = scheme_id
     return type("ListingForm", (FlaskForm,), attributes)
 
 
@@ -312,10 +357,17 @@ def _role_data(block: cat.RoleEligibility | None, vocabulary: Vocabulary) -> dic
         "reference": block.reference,
         "also_check": "\n".join(block.also_check),
     }
-    conditions = structured(block.rule, vocabulary)
-    if conditions is None:
+    shape = structured(block.rule, vocabulary)
+    if shape is None:
         data["advanced"] = json.dumps(block.rule)
         return data
+    data.update(_conditions_data(shape["everyone"]))
+    data["ways"] = [_conditions_data(way) for way in shape["ways"]]
+    return data
+
+
+def _conditions_data(conditions: list[dict]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
     confirms = []
     for condition in conditions:
         if "confirm" in condition:
@@ -327,9 +379,31 @@ def _role_data(block: cat.RoleEligibility | None, vocabulary: Vocabulary) -> dic
     return data
 
 
-def structured(rule: dict, vocabulary: Vocabulary) -> list[dict] | None:
-    """A rule as conditions (all must hold), or None if it needs `any` or nesting."""
+def structured(rule: dict, vocabulary: Vocabulary) -> dict[str, list] | None:
+    """A rule as the form shows it, or None if the form cannot show it: conditions
+    everyone must meet ("everyone"), and ways to qualify, at least one of which must
+    hold ("ways": each a list of conditions that must all hold). That is a rule
+    `all: [conditions..., any: [way, way...], steps...]`, or `any: [way, way...]`."""
     items = rule["all"] if set(rule) == {"all"} else [rule]
+    alternatives = [i for i in items if isinstance(i, dict) and set(i) == {"any"}]
+    if len(alternatives) > 1 or not all(isinstance(a["any"], list) for a in alternatives):
+        return None
+    everyone = _conditions([i for i in items if i not in alternatives], vocabulary)
+    ways = [
+        _conditions(
+            way["all"] if isinstance(way, dict) and set(way) == {"all"} else [way], vocabulary
+        )
+        for alternative in alternatives
+        for way in alternative["any"]
+    ]
+    if everyone is None or None in ways:
+        return None
+    return {"everyone": everyone, "ways": ways}
+
+
+def _conditions(items: list, vocabulary: Vocabulary) -> list[dict] | None:
+    """Conditions that must all hold, at most one per question, or None if these are not
+    conditions the form can show."""
     conditions, seen = [], set()
     for item in items:
         if not isinstance(item, dict) or len(item) != 1:
@@ -410,19 +484,55 @@ def _role_record(role_form, vocabulary: Vocabulary) -> dict[str, Any] | None:
 def rule_from(role_form, vocabulary: Vocabulary) -> dict:
     """The rule the structured choices describe (or the kept advanced rule)."""
     if role_form.advanced.data:
-        return json.loads(role_form.advanced.data)  # checked by _json_rule when submitted
-    conditions: list[dict] = []
+        return json.loads(role_form.advanced.data)  # checked by _kept_rule_is_json when submitted
+    questions, steps = _question_items(role_form, vocabulary), _step_items(role_form)
+    ways = [items for _, items in _filled_ways(role_form, vocabulary)]
+    if len(ways) > 1:
+        items = [*questions, {"any": [w[0] if len(w) == 1 else {"all": w} for w in ways]}, *steps]
+    else:  # one way to qualify is just more conditions
+        items = [*questions, *(ways[0] if ways else []), *steps]
+    return items[0] if len(items) == 1 else {"all": items}
+
+
+def _filled_ways(role_form, vocabulary: Vocabulary) -> list[tuple[int, list[dict]]]:
+    """The ways to qualify that set a condition, by position in the form, as rule items
+    (an empty way is left out of the rule)."""
+    return [
+        (i, items)
+        for i, way in enumerate(role_form.ways)
+        if (items := [*_question_items(way, vocabulary), *_step_items(way)])
+    ]
+
+
+def _question_items(conditions_form, vocabulary: Vocabulary) -> list[dict]:
+    """The conditions on questions that a set of conditions sets, as rule items."""
+    items: list[dict] = []
     for question in vocabulary.questions.values():
         if question.id in RULE_QUESTIONS_EXCLUDED:
             continue
-        values = list(role_form[f"{question.id}_values"].data or [])
+        values = list(conditions_form[f"{question.id}_values"].data or [])
         if not values:
             continue
         condition = {question.id: values[0] if len(values) == 1 else values}
-        negated = role_form[f"{question.id}_mode"].data == NOT_IN
-        conditions.append({"not": condition} if negated else condition)
-    conditions += [{"confirm": step} for step in _lines(role_form.confirm.data)]
-    return conditions[0] if len(conditions) == 1 else {"all": conditions}
+        negated = conditions_form[f"{question.id}_mode"].data == NOT_IN
+        items.append({"not": condition} if negated else condition)
+    return items
+
+
+def _step_items(conditions_form) -> list[dict]:
+    return [{"confirm": step} for step in _lines(conditions_form.confirm.data)]
+
+
+def add_way(role_form) -> None:
+    """One more way to qualify. The first time, the conditions already chosen become
+    the first way, and the second starts empty: "add another way to qualify"."""
+    if not role_form.ways.entries:
+        first = role_form.ways.append_entry()
+        for field in role_form:
+            if field.short_name in first.form:
+                first.form[field.short_name].data = field.data
+                field.data = field.default if field.short_name.endswith("_mode") else None
+    role_form.ways.append_entry()
 
 
 # Problems -> fields -----------------------------------------------------------------------------
@@ -433,32 +543,56 @@ _FIELD_NAMES = {
     "id": "scheme_id",
     "status.state": "status_state",
     "status.checked": "status_checked",
-    "status.evidence": "status_evidence",
 }
-
+# Repeated parts of the form, as their headings name them.
+_ENTRIES = {"sources": "source", "applications.windows": "window", "status.evidence": "evidence"}
+_ENTRY_NAMES = {
+    "source": "source {n}",
+    "window": "application window {n}",
+    "evidence": "evidence {n}",
+}
 
 # What to ask for when a field is empty, GOV.UK style: "Enter {noun}".
 _NOUNS = {
     "name": "the listing’s name",
     "summary": "a summary",
     "description": "a description",
-    "reference": "where the source says it (a web address or document)",
-    "title": "the source’s title",
-    "evidence": "what the source says",
+    "title": "the title of {whose}",
+    "quote": "what {whose} says, in the page’s own words",
+    "reference": "where the source says who can take part as a {whose} (a web address or document)",
+    "evidence": "what the source says about who can take part as a {whose}",
 }
 EXAMPLE_URL = "https://www.csp.org.uk/mentoring"
 
 
-def govuk_message(field, message: str) -> str:
-    """A checker's message ("should not be empty") as GOV.UK words naming the field."""
+def govuk_message(field, message: str, whose: str = "") -> str:
+    """A checker's message ("should not be empty") as GOV.UK words naming the field, and
+    `whose` it is ("source 2", "mentee") where the form repeats it, so no two read alike."""
     name = field.short_name if field is not None else ""
-    if message == "should not be empty":
-        return f"Enter {_NOUNS.get(name, (field.label.text.lower() if field else 'a value'))}"
+    label = field.label.text.lower() if field is not None else "a value"
+    if message == "should not be empty" or message.startswith("should be text, not None"):
+        return "Enter " + _NOUNS.get(name, label).format(whose=whose)
+    if message == "quote the page's own words":
+        return "Enter " + _NOUNS["quote"].format(whose=whose)
     if message.startswith("should be a web address"):
+        if whose:
+            return f"Enter the web address of {whose}, starting with https://, like {EXAMPLE_URL}"
         return f"Enter a web address starting with https://, like {EXAMPLE_URL}"
+    if message.startswith("should be a date written as YYYY, YYYY-MM"):
+        return f"Enter the date {whose} gives, like 2024, 2024-09 or 2024-09-15"
+    if message.startswith("should be a date") and name in ("opens", "closes"):
+        return f"Enter the date {whose} {name}"
+    if message == "closes before it opens":
+        return f"The date {whose} closes must be after the date it opens"
+    if message.startswith('should be "windows"'):
+        return "Select ‘In application windows’, or remove the windows’ dates"
+    if message.startswith("give the page that says it is"):
+        return "Enter the page that says whether it still runs, with a quotation from it"
+    if message == "give a rule for at least one role":
+        return "Select at least one way to take part: as a mentee or as a mentor"
     if message.startswith("should be a slug"):
         if name == "provider":
-            return "Select the organisation that runs it"
+            return "Select the organisation that runs this listing"
         return (
             "Enter a short name for the web address using only lower-case letters, "
             "numbers and hyphens, like csp-peer-mentoring"
@@ -472,8 +606,8 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
     """Show each validation problem beside its field (or at the top if it has none),
     in GOV.UK words, once each."""
     for path, message in problems:
-        field = _field_for(form, path)
-        message = govuk_message(field, message)
+        field, whose = _field_for(form, path)
+        message = govuk_message(field, message, whose)
         if field is None:
             if message not in form.form_errors:
                 form.form_errors.append(message)
@@ -481,41 +615,114 @@ def attach_problems(form, problems: list[tuple[str, str]]) -> None:
             field.errors = [*list(field.errors), message]
 
 
-def _field_for(form, path: str):
+def _field_for(form, path: str) -> tuple[Any, str]:
+    """The form field a problem's path names (None if none), and whose it is."""
     for prefix, name in _FIELD_NAMES.items():
         if path == prefix or path.startswith(prefix + "."):
-            return form._fields.get(name)
-    match = re.match(r"^(sources|applications\.windows|status\.evidence)\[(\d+)\]\.?(\w*)", path)
+            return form[name], ""
+    match = re.match(
+        r"^(sources|applications\.windows|status\.evidence)(?:\[(\d+)\])?\.?(\w*)", path
+    )
     if match:
+        kind = _ENTRIES[match.group(1)]
         entries = {
-            "sources": form.sources,
-            "applications.windows": form.windows,
-            "status.evidence": form.status_evidence,
-        }[match.group(1)]
-        index = int(match.group(2))
-        if index < len(entries.entries):
-            entry = entries.entries[index]
-            return (
-                entry[match.group(3)]
-                if match.group(3) in entry.form
-                else entry.form[next(iter(entry.form._fields))]
-            )
-        return None
-    role = re.match(r"^eligibility\.(\w+)(?:\.(\w+))?", path)
+            "source": form.sources,
+            "window": form.windows,
+            "evidence": form.status_evidence,
+        }[kind]
+        index = int(match.group(2) or 0)
+        if index >= len(entries.entries):
+            return None, ""
+        entry = entries.entries[index].form
+        part = match.group(3)
+        # A problem with the entry as a whole goes to its first field.
+        field = entry[part] if part in entry else next(iter(entry))
+        return field, _ENTRY_NAMES[kind].format(n=index + 1)
+    role = re.match(r"^eligibility(?:\.(\w+))?(?:\.(\w+))?", path)
     if role:
-        section = f"role_{role.group(1)}"
+        section = f"role_{role.group(1) or 'mentee'}"
         if section not in form:
-            return None
-        part = role.group(2)
+            return None, ""
         sub = form[section].form
-        if part in ("evidence", "reference", "also_check"):
-            return sub[part]
-        return sub["offered"]
+        part = role.group(2)
+        return (sub[part] if part in ("evidence", "reference", "also_check") else sub["offered"]), (
+            role.group(1) or ""
+        )
     top = path.split(".")[0].split("[")[0]
-    return form._fields.get(top)
+    return next((field for field in form if field.short_name == top), None), ""
 
 
 def rule_summary(rule: dict, vocabulary: Vocabulary) -> rules.Condition | None:
     """A kept advanced rule, in plain English, for showing beside the form."""
     node, problems = vocabulary.compiler.compile(rule, LocatedDocument("rule", None), ())
     return rules.describe(vocabulary, node) if node is not None and not problems else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Unmet:
+    """What nobody can meet in the rules a form describes, by the rule engine's reckoning:
+    the roles whose whole rule, the ways to qualify (role -> positions in the form), and
+    why: (role, way position or None) -> the conditions that clash, in words."""
+
+    roles: tuple[str, ...] = ()
+    ways: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    why: Mapping[tuple[str, int | None], str] = dataclasses.field(default_factory=dict)
+
+
+def unmeetable(form, record: cat.Scheme, vocabulary: Vocabulary) -> Unmet:
+    compiled, _ = cat.compile_scheme(record, vocabulary)
+    roles, ways, why = [], {}, {}
+    for role, role_rule in compiled.by_role.items():
+        node = role_rule.rule
+        top = node.children if isinstance(node, rules.AllOf) else (node,)
+        everyone = tuple(c for c in top if not isinstance(c, rules.AnyOf))
+        if not rules.can_be_met(vocabulary, node):
+            roles.append(role)
+            why[(role, None)] = _clash_in_words(vocabulary, everyone)
+        role_form = form[f"role_{role}"].form
+        filled = [i for i, _ in _filled_ways(role_form, vocabulary)]
+        if role_form.advanced.data or len(filled) < 2 or why.get((role, None)):
+            continue  # no ways, or the conditions everyone must meet clash already
+        unmet = rules.ways_nobody_meets(vocabulary, node)
+        alternatives = next(c for c in top if isinstance(c, rules.AnyOf)).children if unmet else ()
+        for i in unmet:
+            way = alternatives[i]
+            own = way.children if isinstance(way, rules.AllOf) else (way,)
+            why[(role, filled[i])] = _clash_in_words(vocabulary, (*everyone, *own))
+        if unmet:
+            ways[role] = tuple(filled[i] for i in unmet)
+    return Unmet(tuple(roles), ways, why)
+
+
+def _clash_in_words(vocabulary: Vocabulary, conditions) -> str:
+    """ "These cannot all be true: you are qualified; you are studying at Level 6." """
+    found = [rules.describe(vocabulary, c).text for c in rules.clash(vocabulary, conditions)]
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"Nobody can meet this condition: {found[0]}."
+    return f"These cannot all be true: {'; '.join(found)}."
+
+
+def ask_to_confirm_unmeetable(form, unmet: Unmet) -> bool:
+    """Before saving a rule, or a way to qualify, nobody can meet, ask for the box beside
+    it to be ticked. True if one is not ticked (nothing should be saved)."""
+    asked = False
+    for role in (*unmet.roles, *unmet.ways):
+        confirmed = form[f"role_{role}"].form.meetable_checked
+        if confirmed.data:
+            continue
+        if role in unmet.roles:
+            what = f"Nobody can take part as a {role} under these conditions: change them"
+        else:
+            numbers = [str(i + 1) for i in unmet.ways[role]]
+            ways = (
+                f"way {numbers[0]}"
+                if len(numbers) == 1
+                else f"ways {rules.join_words(numbers, 'and')}"
+            )
+            its = "its" if len(numbers) == 1 else "their"
+            what = f"Nobody can take part as a {role} in {ways}: change {its} conditions"
+        confirmed.errors = [f"{what}, or tick the box to keep them"]
+        asked = True
+    return asked

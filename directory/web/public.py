@@ -8,6 +8,7 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from directory import facets, search
 from directory.catalogue import Catalogue
@@ -40,10 +41,9 @@ def home():
 
 def run_search(state: SearchState, page_size: int = search.PAGE_SIZE):
     """The results for a search state, honouring "open now" and "search as me"."""
-    me = representations.answers_from_prefixed(state.answers, directory().vocabulary)
-    within = helpers.search_within(snapshot(), state.open_now, me)
+    within = helpers.search_within(snapshot(), state.open_now, state.me)
     query = search.Query(state.text, state.filters, state.sort, state.page, page_size, within)
-    return directory().search(query, helpers.snapshot_and_version()), me
+    return directory().search(query, helpers.snapshot_and_version()), state.me
 
 
 @bp.get("/search")
@@ -84,15 +84,22 @@ def _filters_changed_nothing(state: SearchState, results: search.Results) -> boo
     the page can say so ("all 7 are open to students") rather than look as if it failed."""
     if not state.filters or not results.total:
         return False
-    unfiltered = SearchState(text=state.text, open_now=state.open_now, answers=state.answers)
+    unfiltered = SearchState(
+        text=state.text, open_now=state.open_now, answers=state.answers, me=state.me
+    )
     without, _ = run_search(unfiltered, page_size=1)
     return without.total == results.total
 
 
 def _facet_groups(state: SearchState, results: search.Results, vocabulary) -> list[dict]:
+    """Each facet's values with their counts. A profession's count leaves out the listings
+    open to all AHPs, which "Open to all AHPs" counts once (choosing a profession still
+    keeps them: they are open to it)."""
     groups = []
     for facet in facets.FACETS:
         counts = results.facet_counts.get(facet.id, {})
+        if facet.id == "profession":
+            counts = {**counts, **results.profession_only_counts}
         selected = state.filters.get(facet.id, [])
         values = [
             {
@@ -173,6 +180,9 @@ def scheme(scheme_id: str):
         view=view,
         report_form=ReportProblemForm(),
         related=_related(scheme),
+        # Only for someone signed in who may edit it; such a page is never stored by a
+        # shared cache (see _security_headers in directory/web/__init__.py).
+        may_edit=current_user.is_authenticated and current_user.may_edit(scheme.provider),
     )
 
 

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from flask import url_for
-from werkzeug.datastructures import MultiDict
 
 from directory import facets, rules
 from directory.catalogue import Catalogue, Scheme, record
 from directory.vocabulary import Vocabulary
-from directory.web.helpers import ANSWER_PREFIX, slug_url, today, verification
+from directory.web.helpers import slug_url, today, verification
 
 UNKNOWN = "Not stated in our sources"
-
-
-def answers_from_prefixed(args: MultiDict, vocabulary: Vocabulary) -> rules.Answers | None:
-    """The checker's answers carried as my_* parameters; None if there are none or any is bad."""
-    raw = {
-        key.removeprefix(ANSWER_PREFIX): args.getlist(key)
-        for key in args
-        if key.removeprefix(ANSWER_PREFIX) in vocabulary.questions
-    }
-    if not raw:
-        return None
-    try:
-        return rules.parse_answers(vocabulary, raw)
-    except rules.AnswerErrors:
-        return None
 
 
 def role_view(

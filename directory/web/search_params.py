@@ -5,14 +5,13 @@ dropped, and the page says so), the API strictly (every problem is a 400 naming 
 parameter and what it accepts). `openapi_parameters` describes the same declarations
 for /api/v1/openapi.json; a test keeps the file equal to it, and
 
-    .venv/bin/python -m directory.web.search_params
+    .venv/bin/python -m directory.web.openapi_file
 
 writes them into the file after a change.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +41,7 @@ class SearchRequest:
     page_size: int = search.PAGE_SIZE
     open_now: bool = False
     answers: MultiDict = field(default_factory=MultiDict)  # my_* parameters, as given
+    me: rules.Answers | None = None  # those answers read ("search as me"): None if none
     ignored: list[tuple[str, str]] = field(default_factory=list)  # dropped filter values
     problems: list[dict] = field(default_factory=list)  # what a strict reading refuses
 
@@ -93,8 +93,8 @@ def read(args: MultiDict, vocabulary: Vocabulary, strict: bool) -> SearchRequest
     found.answers = MultiDict(
         [(k, v) for k, v in args.items(multi=True) if k.startswith(ANSWER_PREFIX)]
     )
+    found.me = read_answers(found.answers, vocabulary, ANSWER_PREFIX, problems)
     if strict:
-        problems += _answer_problems(found.answers, vocabulary)
         if len(text) > MAX_TEXT_LENGTH:
             problems.append(problem("q", f"should be at most {MAX_TEXT_LENGTH} characters"))
     else:
@@ -130,19 +130,21 @@ def whole_number(args: MultiDict, name: str, low: int, high: int, default: int, 
     return value
 
 
-def _answer_problems(answers: MultiDict, vocabulary: Vocabulary) -> list[dict]:
-    raw = {
-        k.removeprefix(ANSWER_PREFIX): answers.getlist(k)
-        for k in answers
-        if k.removeprefix(ANSWER_PREFIX) in vocabulary.questions
-    }
-    if not raw:
-        return []
+def read_answers(
+    args: MultiDict, vocabulary: Vocabulary, prefix: str, problems: list[dict]
+) -> rules.Answers | None:
+    """The checker's answers in a query string, read once: `profession=...` for the
+    eligibility API (no prefix: none given means every question unanswered), or
+    `my_profession=...` for "search as me" (None if none is given). None too if any is
+    invalid, each problem added to `problems` (the API refuses; the page searches without)."""
+    raw = {q: args.getlist(prefix + q) for q in vocabulary.questions if prefix + q in args}
+    if prefix and not raw:
+        return None
     try:
-        rules.parse_answers(vocabulary, raw)
+        return rules.parse_answers(vocabulary, raw)
     except rules.AnswerErrors as bad:
-        return [problem(ANSWER_PREFIX + e.parameter, e.message, e.valid) for e in bad.errors]
-    return []
+        problems += [problem(prefix + e.parameter, e.message, e.valid) for e in bad.errors]
+        return None
 
 
 # The same declarations, described for OpenAPI ---------------------------------------------------
@@ -240,16 +242,3 @@ def _query(name: str, schema: dict, description: str = "", repeated: bool = Fals
     if repeated:
         found |= {"style": "form", "explode": True}
     return found | {"schema": schema}
-
-
-def write_openapi(vocabulary: Vocabulary) -> None:
-    document = json.loads(OPENAPI_FILE.read_text())
-    document["paths"][SCHEMES_PATH]["get"]["parameters"] = openapi_parameters(vocabulary)
-    OPENAPI_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-
-if __name__ == "__main__":
-    from directory import vocabulary as vocab
-    from directory.config import DEFAULT_DATA_DIR
-
-    write_openapi(vocab.load(DEFAULT_DATA_DIR / "vocabulary.yaml"))

@@ -81,7 +81,7 @@ def test_a_hub_leads_edit_is_reviewed_approved_and_published(editor_page):
     expect(name_row.locator("ins")).to_have_text(RENAMED)
     rule_row = differences.get_by_role("row", name=re.compile(r"^Who can be a mentee "))
     expect(rule_row.locator("del")).not_to_contain_text("qualified")
-    expect(rule_row.locator("ins")).to_contain_text("you are qualified")
+    expect(rule_row.locator("ins")).to_contain_text("You are qualified")
     expect(differences.locator("tbody tr")).to_have_count(2)  # nothing else changed
     expect(curator.get_by_text("You are qualified").first).to_be_visible()
 

@@ -18,6 +18,7 @@ CORE = [
     "directory.store",
     "directory.service",
     "directory.editing",
+    "directory.in_words",
     "directory.hsds",
     "directory.quiz",
     "directory.journey",

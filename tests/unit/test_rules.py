@@ -352,3 +352,97 @@ def test_study_level_is_asked_only_of_students_or_the_unsure(vocabulary):
     assert asked(stage="student")
     assert asked(stage="not-sure")
     assert not asked(stage="qualified")
+
+
+# Whether anyone can meet a rule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "met"),
+    [
+        ({"profession": "physiotherapist"}, True),
+        ({"all": []}, True),
+        ({"all": [{"stage": "student"}, {"level": "4"}]}, True),
+        # Someone qualified is never asked a study level, so has none.
+        ({"all": [{"stage": "qualified"}, {"level": "4"}]}, False),
+        ({"all": [{"stage": "qualified"}, {"not": {"level": "4"}}]}, True),
+        # An award is only asked of someone qualified.
+        ({"all": [{"stage": "student"}, {"award": "ica"}]}, False),
+        ({"all": [{"member_of": "csp"}, {"not": {"member_of": "csp"}}]}, False),
+        # Joining the CSP is a step someone can take, so this alone can be met.
+        ({"member_of": "csp"}, True),
+        ({"all": [{"profession": "physiotherapist"}, {"profession": "dietitian"}]}, False),
+        (
+            {"any": [{"member_of": "csp"}, {"all": [{"stage": "qualified"}, {"level": "4"}]}]},
+            True,
+        ),
+        ({"all": [{"confirm": "ask your employer"}, {"stage": "student"}]}, True),
+        (
+            {"all": [{"confirm": "ask your employer"}, {"stage": "qualified"}, {"level": "5"}]},
+            False,
+        ),
+    ],
+)
+def test_a_rule_nobody_can_meet_is_found_by_trying_the_answers(vocabulary, rule, met):
+    assert rules.can_be_met(vocabulary, compile_ok(vocabulary, rule)) is met
+
+
+def test_a_rule_excluding_every_profession_can_never_be_met(vocabulary):
+    everyone = {"not": {"profession": vocabulary.slugs("professions")}}
+    assert rules.can_be_met(vocabulary, compile_ok(vocabulary, everyone)) is False
+    all_but_one = {"not": {"profession": vocabulary.slugs("professions")[1:]}}
+    assert rules.can_be_met(vocabulary, compile_ok(vocabulary, all_but_one)) is True
+
+
+def test_every_rule_in_the_catalogue_can_be_met(catalogue):
+    for scheme_rules in catalogue.rules.values():
+        for role, role_rule in scheme_rules.by_role.items():
+            assert rules.can_be_met(catalogue.vocabulary, role_rule.rule), (
+                scheme_rules.scheme_id,
+                role,
+            )
+
+
+@pytest.mark.parametrize(
+    ("rule", "positions"),
+    [
+        ({"profession": "physiotherapist"}, []),
+        ({"any": [{"member_of": "csp"}, {"stage": "student"}]}, []),
+        ({"any": [{"member_of": "csp"}, {"all": [{"stage": "qualified"}, {"level": "4"}]}]}, [1]),
+        # With a condition everyone must meet: "qualified", so way 1 (a student) cannot be.
+        (
+            {
+                "all": [
+                    {"stage": "qualified"},
+                    {"any": [{"stage": "student"}, {"member_of": "csp"}]},
+                ]
+            },
+            [0],
+        ),
+        # Two separate choices are not ways to qualify.
+        ({"all": [{"any": [{"stage": "student"}]}, {"any": [{"member_of": "csp"}]}]}, []),
+    ],
+)
+def test_a_way_to_qualify_nobody_can_meet_is_found(vocabulary, rule, positions):
+    assert rules.ways_nobody_meets(vocabulary, compile_ok(vocabulary, rule)) == positions
+
+
+def test_the_conditions_that_clash_are_named(vocabulary):
+    node = compile_ok(
+        vocabulary,
+        {
+            "all": [
+                {"profession": "physiotherapist"},
+                {"stage": "qualified"},
+                {"member_of": "csp"},
+                {"level": "6"},
+                {"confirm": "ask"},
+            ]
+        },
+    )
+    found = rules.clash(vocabulary, node.children)
+    assert [rules.describe(vocabulary, c).text for c in found] == [
+        "you are qualified",
+        "you are studying at Level 6",
+    ]
+    assert rules.clash(vocabulary, node.children[:3]) == ()

@@ -11,6 +11,9 @@ import re
 
 import pytest
 import yaml
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
 
 from directory import catalogue as cat
 from directory import search
@@ -307,6 +310,22 @@ def test_facet_counts_with_no_filters_match_the_catalogue(index, catalogue, voca
             assert counts[facet].get(value, 0) == want, (facet, value)
 
 
+def test_each_professions_own_count_leaves_out_listings_open_to_all_ahps(index):
+    """Listings open to every AHP are counted once, under "all-ahps" (issue #19)."""
+    results = run(index, "mentoring", filters={"stage": ["student"]})
+    everyone = set(
+        ids(index, "mentoring", filters={"stage": ["student"], "profession": ["all-ahps"]})
+    )
+    assert everyone and results.facet_counts["profession"]["all-ahps"] == len(everyone)
+    assert "all-ahps" not in results.profession_only_counts
+    assert set(results.profession_only_counts) == set(results.facet_counts["profession"]) - {
+        "all-ahps"
+    }
+    for value, count in results.profession_only_counts.items():
+        chosen = ids(index, "mentoring", filters={"stage": ["student"], "profession": [value]})
+        assert count == len(set(chosen) - everyone), value
+
+
 def test_search_as_me_limits_results_and_counts_to_the_listings_given(index, catalogue):
     within = frozenset({"csp-mentoring", "bda-mentoring", "cahpr-regional-hubs"})
     results = run(index, "mentoring", within=within)
@@ -381,6 +400,76 @@ def test_similar_listings_put_the_same_provider_first_then_shared_values(index, 
     assert scores == sorted(scores, reverse=True) and scores[-1] > 0
 
 
+def _relating(catalogue, vocabulary, scheme) -> set[tuple[str, str]]:
+    """Who a listing is for (unless everyone: every AHP, every stage), the memberships it
+    asks for, its forms of mentoring: from the catalogue and the checker (tests/expected)."""
+
+    def having(facet, values):
+        return {v for v in values if expected.has_value(catalogue, vocabulary, scheme.id, facet, v)}
+
+    found = {("mentoring_type", t) for t in scheme.mentoring_types}
+    found |= {("member_of", m) for m in having("member_of", vocabulary.slugs("memberships"))}
+    for facet, term_set in (("profession", "professions"), ("stage", "stages")):
+        values = having(facet, vocabulary.slugs(term_set))
+        everyone = vocabulary.expand("professions", "ahp") if facet == "profession" else None
+        if not values >= (everyone or set(vocabulary.slugs(term_set))):
+            found |= {(facet, v) for v in values}
+    return found
+
+
+def test_related_listings_share_who_they_are_for_a_membership_or_a_form(
+    index, catalogue, vocabulary
+):
+    """Issue #19: "Related listings" are related by profession, stage, membership or
+    form of mentoring; never guidance, nor another listing of the provider alone."""
+    relating = {s.id: _relating(catalogue, vocabulary, s) for s in catalogue.schemes.values()}
+    shown = 0
+    for scheme in catalogue.schemes.values():
+        if not scheme.joinable:
+            continue
+        related = index.similar(scheme, limit=20)
+        shown += len(related)
+        for other in related:
+            assert catalogue.schemes[other].listing_type != "guidance", (scheme.id, other)
+            assert relating[scheme.id] & relating[other], (scheme.id, other)
+        unrelated = {
+            s.id
+            for s in catalogue.schemes.values()
+            if s.provider == scheme.provider and not relating[scheme.id] & relating[s.id]
+        }
+        assert not unrelated & set(related), scheme.id
+    assert shown
+
+
+def test_a_listing_is_related_by_what_it_shares_not_by_its_provider_or_guidance(
+    tmp_path, vocabulary
+):
+    def for_(profession, **more):
+        rule = {"profession": profession} if profession else {"all": []}
+        return {"eligibility": {"mentee": {"rule": rule, "reference": "tests"}}, **more}
+
+    organisations = [
+        {"id": "body", "name": "Test body", "kind": "charity"},
+        {"id": "other", "name": "Other body", "kind": "charity"},
+    ]
+    index = synthetic_index(
+        tmp_path,
+        vocabulary,
+        {"id": "physio", "name": "Physio peers", "summary": "A.", **for_("physiotherapist")},
+        {"id": "sibling", "name": "Dietitians", "summary": "B.", **for_("dietitian")},
+        {"id": "elsewhere", "name": "Physio too", "summary": "C.", "provider": "other"}
+        | for_("physiotherapist"),
+        {"id": "everyone", "name": "All welcome", "summary": "D.", **for_(None)},
+        {"id": "guide", "name": "Physio guide", "summary": "E.", "listing_type": "guidance"}
+        | for_("physiotherapist"),
+        organisations=organisations,
+    )
+    physio = index.catalogue.schemes["physio"]
+    assert index.similar(physio, limit=10) == ["elsewhere"]
+    assert search.similar_by_scan(physio, index.catalogue, limit=10) == ["elsewhere"]
+    assert index.similar(index.catalogue.schemes["everyone"], limit=10) == []
+
+
 def test_the_bit_sliced_counter_adds_weights_per_listing():
     planes: list[int] = []
     add_to_counter(planes, 0b0110)
@@ -400,3 +489,34 @@ def test_a_repeated_search_reads_nothing_more_from_whoosh(index, monkeypatch):
     assert index.run(query) == first
     index.run(search.Query("physio leadership", {"profession": ["dietitian"]}, page=2))
     assert read == []
+
+
+@pytest.mark.parametrize("field_name", search.SHARED_FIELDS)
+def test_a_shared_field_holds_what_whoosh_would_hold_given_its_words(catalogue, field_name):
+    """Providers' names and facet labels are not given to Whoosh but worked out from the
+    catalogue: for every word, the same listings with the same counts as Whoosh's own
+    postings of an index given each listing's words in that field."""
+    snapshot = search.LiveIndex().get(catalogue, 1)
+    storage = RamStorage().create_index(
+        Schema(id=ID(stored=True), words=TEXT(analyzer=SpaceSeparatedTokenizer()))
+    )
+    writer = storage.writer()
+    for scheme in catalogue.schemes.values():
+        text = search.document(scheme, catalogue)[field_name]
+        plain = search.words.indexed(search.words.plain_words(text))
+        writer.add_document(id=scheme.id, words=plain)
+    writer.commit()
+    with storage.searcher() as searcher:
+        reference = {}
+        for word in searcher.reader().field_terms("words"):
+            matcher = searcher.postings("words", word)
+            found = {}
+            while matcher.is_active():
+                found[searcher.stored_fields(matcher.id())["id"]] = matcher.weight()
+                matcher.next()
+            reference[word] = found
+    assert len(reference) > 20
+    for word, found in reference.items():
+        docnums, counts = snapshot._shared_frequencies(field_name, word)
+        shared = {snapshot.ids[d]: count for d, count in zip(docnums, counts, strict=True)}
+        assert shared == found, word

@@ -349,7 +349,7 @@ def test_form_errors_name_the_field_in_govuk_words(editing_app):
     page = text_of(curator.post("/editor/schemes/new", data=form).get_data(as_text=True))
     summary = page.split("There is a problem")[1]
     assert "Enter the listing’s name" in summary
-    assert "Select the organisation that runs it" in summary
+    assert "Select the organisation that runs this listing" in summary
     assert "Enter a summary" in summary
     assert "Enter a web address starting with https://, like https://www.csp.org.uk/mentoring" in (
         summary

@@ -403,12 +403,41 @@ def test_the_result_count_is_announced_in_a_live_region(client, params, sentence
     ids=["two-professions", "words-and-filters", "open-now"],  # more states in test_api
 )
 def test_each_facet_count_is_the_number_of_results_that_filter_gives(client, params):
+    """A profession's count leaves out the listings open to all AHPs, counted once apart."""
     got = page(client, params)
     assert got.facet_options
     for option in got.facet_options:
         # Choosing that value alone in its facet (other facets as they are).
         changed = [p for p in params if p[0] != option.facet] + [(option.facet, option.value)]
-        assert page(client, changed).total == option.count, option
+        if option.facet == "profession" and option.value != "all-ahps":
+            to_all = [p for p in params if p[0] != "profession"] + [("profession", "all-ahps")]
+            found = set(all_hits(client, changed)) - set(all_hits(client, to_all))
+            assert len(found) == option.count, option
+        else:
+            assert page(client, changed).total == option.count, option
+
+
+def test_listings_open_to_all_ahps_are_counted_once_not_under_every_profession(
+    client, catalogue, vocabulary
+):
+    """Issue #19: in a physiotherapy search, the listings open to every AHP show as "Open
+    to all AHPs (n)", not as n art-therapy listings; choosing a profession keeps them."""
+    got = page(client, [("q", "physiotherapy")])
+    found = set(all_hits(client, [("q", "physiotherapy")]))
+    to_all = found & expected.listings_with(catalogue, vocabulary, {"profession": ["all-ahps"]})
+    art = found & expected.listings_with(catalogue, vocabulary, {"profession": ["art-therapist"]})
+    assert to_all and to_all <= art  # open to all AHPs, so open to art therapists
+    options = {o.value: o for o in got.facet_options if o.facet == "profession"}
+    assert options["all-ahps"].label == "Open to all AHPs"
+    assert options["all-ahps"].count == len(to_all)
+    assert next(o.value for o in got.facet_options if o.facet == "profession") == "all-ahps"
+    if art - to_all:
+        assert options["art-therapist"].count == len(art - to_all)
+    else:
+        assert "art-therapist" not in options
+    assert "leaves out listings open to all AHPs" in got.root.text
+    chosen = set(all_hits(client, [("q", "physiotherapy"), ("profession", "art-therapist")]))
+    assert chosen == art
 
 
 def test_facets_list_only_values_with_results_or_chosen(client):
@@ -533,7 +562,15 @@ def test_the_page_links_to_the_csv_of_the_same_search(client):
     (link,) = got.links("as a spreadsheet (CSV)")
     assert link.attrs["href"].startswith("/search.csv?")
     assert Counter(query_pairs(link.attrs["href"])) == Counter(params)
+    assert got.total > 1
     assert link.text == f"Download these {got.total} listings as a spreadsheet (CSV)"
+
+
+def test_the_csv_link_for_one_listing_says_this_listing(client):
+    got = page(client, [("q", "Liverpool")])  # the one listing at Liverpool John Moores
+    assert got.total == 1
+    (link,) = got.links("as a spreadsheet (CSV)")
+    assert link.text == "Download this listing as a spreadsheet (CSV)"
 
 
 # No index to wait for ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ OpenAPI document equal to the declarations, with vocabulary values as enums."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -21,7 +23,7 @@ def test_the_openapi_file_describes_exactly_the_declared_search_parameters(vocab
     document = json.loads(search_params.OPENAPI_FILE.read_text())
     documented = document["paths"][search_params.SCHEMES_PATH]["get"]["parameters"]
     assert documented == search_params.openapi_parameters(vocabulary), (
-        "run `.venv/bin/python -m directory.web.search_params` to rewrite them"
+        "run `.venv/bin/python -m directory.web.openapi_file` to rewrite them"
     )
 
 
@@ -102,3 +104,30 @@ def test_the_search_page_shows_what_it_ignored_where_the_api_says_400(client):
     api = client.get("/api/v1/schemes?q=physio&profession=wizard&page=99999")
     assert api.status_code == 400
     assert {e["parameter"] for e in api.json["errors"]} == {"profession", "page"}
+
+
+def test_search_as_me_answers_are_read_once_with_the_rest(vocabulary):
+    good = read([("my_profession", "physiotherapist")], vocabulary, strict=True)
+    assert good.problems == [] and good.me["profession"] == {"physiotherapist"}
+    assert read([("q", "physio")], vocabulary, strict=True).me is None
+    bad = [("my_profession", "astronaut")]
+    strict = read(bad, vocabulary, strict=True)
+    assert [p["parameter"] for p in strict.problems] == ["my_profession"]
+    assert strict.me is None
+    lenient = read(bad, vocabulary, strict=False)
+    assert (lenient.problems, lenient.me) == ([], None)
+
+
+def test_the_eligibility_api_reads_answers_with_the_same_function(vocabulary):
+    problems: list[dict] = []
+    answers = search_params.read_answers(MultiDict(), vocabulary, "", problems)
+    assert problems == [] and set(answers) == set(vocabulary.questions)
+    assert search_params.read_answers(MultiDict([("stage", "x")]), vocabulary, "", problems) is None
+    assert [p["parameter"] for p in problems] == ["stage"]
+
+
+def test_the_openapi_writer_is_not_imported_by_the_web_package():
+    """So `python -m directory.web.openapi_file` runs it once, without runpy's warning."""
+    code = "import sys, directory.web.app; print('directory.web.openapi_file' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (found.returncode, found.stdout.strip(), found.stderr) == (0, "False", "")
