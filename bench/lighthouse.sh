@@ -38,10 +38,14 @@ for entry in "${PAGES[@]}"; do
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
   curl -fs -o /dev/null "$BASE$path"  # warm the caches once, as a visitor after the first would
   for run in $(seq "$RUNS"); do
-    npx --no-install lighthouse "$BASE$path" --quiet --output=json \
-      --output-path="$OUT/$name-$run.json" \
-      --only-categories=performance,accessibility,best-practices \
-      --chrome-flags="--headless=new --no-sandbox" >/dev/null 2>>"$OUT/lighthouse.log"
+    # Lighthouse now and then fails to record a trace (NO_NAVSTART): one more try, then give up
+    for attempt in 1 2; do
+      npx --no-install lighthouse "$BASE$path" --quiet --output=json \
+        --output-path="$OUT/$name-$run.json" \
+        --only-categories=performance,accessibility,best-practices \
+        --chrome-flags="--headless=new --no-sandbox" >/dev/null 2>>"$OUT/lighthouse.log" && break
+      [ "$attempt" = 2 ] && exit 1
+    done
   done
 done
 
