@@ -214,13 +214,12 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     profession = next(iter(answers["profession"])) if answers.get("profession") else None
     outcomes = directory().outcomes(answers, catalogue)
     guidance = catalogue.guidance_bits
-    # Someone looking where to mentor sees their own profession's and cross-profession
-    # schemes first; other professions' bodies' schemes come apart, as the source puts it.
-    outside = (
-        helpers.other_bodies_listings(profession, catalogue)
-        if role == "mentor" and profession
-        else 0
-    )
+    # Other professions' bodies' schemes come apart, as the source puts it: a mentor sees
+    # their own profession's and cross-profession schemes first; a mentee does not see
+    # "join BAPO" among the steps that would open a scheme to a physiotherapist.
+    outside = helpers.other_bodies_listings(profession, catalogue) if profession else 0
+    if role != "mentor":
+        outside &= outcomes.possible  # a member of that body can still join it, as before
     groups = {  # bitmaps of catalogue.rule_table
         Status.ELIGIBLE.value: outcomes.eligible & ~guidance & ~outside,
         Status.POSSIBLE.value: outcomes.possible & ~guidance & ~outside,

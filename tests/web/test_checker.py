@@ -37,7 +37,7 @@ def html_groups(html: str) -> dict[str, set[str]]:
     sections = re.split(r'<h2 class="govuk-heading-l" id="(\w+)">', html)
     groups: dict[str, set[str]] = {"eligible": set(), "possible": set(), "ineligible": set()}
     for section_id, body in zip(sections[1::2], sections[2::2], strict=True):
-        if section_id == "outside":  # other professions' bodies, for a mentor: either status
+        if section_id == "outside":  # other professions' bodies: either status (a mentee: possible)
             for status, scheme_id in re.findall(
                 r'data-status="(\w+)">\s*<h3[^>]*><a class="govuk-link" href="/schemes/([a-z0-9-]+)"',
                 body,
@@ -516,12 +516,14 @@ def test_results_show_your_professions_own_listings_first_then_fewer_steps_then_
         return (d.scheme_id not in named, len(d.needs), catalogue.schemes[d.scheme_id].name.lower())
 
     role = next(iter(answers["role"])) if answers.get("role") else None
-    mentor = role == "mentor" and profession
-    outside = other_bodies(catalogue, vocabulary, profession) if mentor else set()
+    outside = other_bodies(catalogue, vocabulary, profession) if profession else set()
+    # a mentor sees other bodies' schemes apart whatever their status; a mentee only
+    # those a step would open (a member of that body can join it)
+    apart = {Status.ELIGIBLE, Status.POSSIBLE} if role == "mentor" else {Status.POSSIBLE}
 
     def section(d) -> str:
         guidance = catalogue.schemes[d.scheme_id].listing_type == "guidance"
-        if d.scheme_id in outside and not guidance and d.status is not Status.INELIGIBLE:
+        if d.scheme_id in outside and not guidance and d.status in apart:
             return "outside"
         closed = catalogue.rules[d.scheme_id].closed
         if closed and d.reasons == (closed,):  # would fit, but has ended or is between rounds
@@ -543,7 +545,7 @@ def test_short_result_groups_are_shown_whole_without_a_note(client):
 
 def test_an_ended_listing_is_never_offered_and_results_say_why(client):
     html = client.get(
-        "/check/results?role=mentee&profession=physiotherapist&stage=student&member_of=none"
+        "/check/results?role=mentee&profession=physiotherapist&stage=student&member_of=not-sure"
     ).get_data(as_text=True)
     groups = html_groups(html)
     assert "example-ended-student-programme" not in groups["eligible"] | groups["possible"]
@@ -614,6 +616,47 @@ def test_a_mentor_sees_their_own_professions_schemes_then_other_bodies_apart(cli
     outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
     assert "The professional bodies welcome mentors from outside their professions." in outside
     assert "Already true" not in text_of(html)
+
+
+@pytest.fixture
+def membership_only_client(tmp_path):
+    """The fixture catalogue with BAPO's scheme open to BAPO members whatever their
+    profession, as the real catalogue has it (the CAHPR: "open to members of the
+    respective professional bodies")."""
+    data = yaml.safe_load(FIXTURE_CATALOGUE.read_text())
+    bapo = next(s for s in data["schemes"] if s["id"] == "bapo-mentoring")
+    bapo["eligibility"]["mentee"]["rule"] = {"member_of": "bapo"}
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    app = make_app(
+        tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}", CATALOGUE_FILE=str(catalogue)
+    )
+    yield app.test_client()
+    app.extensions["directory"].close()
+
+
+def test_a_mentee_sees_other_professions_bodies_schemes_apart(membership_only_client):
+    """ "Join BAPO" is not a step a physiotherapy student is looking for: other bodies'
+    schemes come under their own heading, with the source's words about them."""
+    html = membership_only_client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=student&member_of=csp"
+    ).get_data(as_text=True)
+    sections = html_sections_in_order(html)
+    assert "bapo-mentoring" in sections["outside"]
+    assert "bapo-mentoring" not in sections["eligible"] + sections["possible"]
+    assert "csp-mentoring" in sections["eligible"]
+    outside = text_of(html.split('id="outside"')[1].split("<h2")[0])
+    assert "These schemes are open to members of the respective professional bodies." in outside
+    assert "welcome mentors from outside" not in outside  # that is the mentor's sentence
+
+
+def test_a_member_of_another_professions_body_can_still_join_its_scheme(membership_only_client):
+    html = membership_only_client.get(
+        "/check/results?role=mentee&profession=physiotherapist&stage=qualified&member_of=bapo"
+    ).get_data(as_text=True)
+    sections = html_sections_in_order(html)
+    assert "bapo-mentoring" in sections["eligible"]
+    assert "bapo-mentoring" not in sections.get("outside", [])
 
 
 def test_the_membership_question_puts_your_professions_bodies_first_and_folds_the_rest(client):
