@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from directory import editing, facets, rules
 from directory.catalogue import Applications, Catalogue, Organisation, Scheme
+from directory.text import capitalise, long_date
 from directory.vocabulary import Vocabulary
 
 HSDS_VERSION = "3.0"
@@ -271,10 +272,6 @@ def export(
 # Words: applications and eligibility ----------------------------------------------------------
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def application_process(applications: Applications) -> str | None:
     """How to apply and when, as far as the sources say; None if they say nothing."""
     parts = [applications.how] if applications.how else []
@@ -282,7 +279,7 @@ def application_process(applications: Applications) -> str | None:
         parts.append("You can apply at any time of year.")
     elif applications.timing == "windows" and applications.windows:
         windows = [
-            f"{_day(w.opens)} to {_day(w.closes)}" + (f" ({w.note})" if w.note else "")
+            f"{long_date(w.opens)} to {long_date(w.closes)}" + (f" ({w.note})" if w.note else "")
             for w in applications.windows
         ]
         parts.append(f"Applications open: {'; '.join(windows)}.")
@@ -293,12 +290,8 @@ def application_process(applications: Applications) -> str | None:
     return " ".join(parts) or None
 
 
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _sentence(text: str) -> str:
-    text = _capitalise(text.strip())
+    text = capitalise(text.strip())
     return text if text.endswith((".", "?", "!", ":")) else f"{text}."
 
 
@@ -306,7 +299,7 @@ def condition_lines(condition: rules.Condition, depth: int = 0) -> list[str]:
     """A described rule's conditions as a bulleted list, nested groups indented."""
     lines = []
     for child in condition.children:
-        lines.append(f"{'  ' * depth}- {_capitalise(child.text)}")
+        lines.append(f"{'  ' * depth}- {capitalise(child.text)}")
         lines += condition_lines(child, depth + 1)
     return lines
 

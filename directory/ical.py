@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import icalendar
 
 from directory.catalogue import Catalogue, Scheme, Window
+from directory.text import long_date
 
 PRODID = "-//AHP Mentoring Directory//Application windows//EN"
 UID_DOMAIN = "ahp-mentoring-directory"
@@ -98,17 +99,13 @@ def window_uid(scheme_id: str, window: Window) -> str:
     return f"{scheme_id}-{_date(window.opens)}-{_date(window.closes)}@{UID_DOMAIN}"
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def window_event(
     scheme: Scheme, window: Window, catalogue: Catalogue, url: str, stamp: dt.datetime
 ) -> Event:
     provider = catalogue.organisations[scheme.provider].name
     description = [
-        f"{scheme.name} ({provider}) takes applications from {_day(window.opens)} "
-        f"to {_day(window.closes)}."
+        f"{scheme.name} ({provider}) takes applications from {long_date(window.opens)} "
+        f"to {long_date(window.closes)}."
     ]
     if window.note:
         description.append(window.note)

@@ -16,6 +16,7 @@ from typing import Any
 from directory import catalogue as cat
 from directory import rules
 from directory.editing import FieldChange, Overlap
+from directory.text import capitalise, long_date
 from directory.vocabulary import Vocabulary
 from directory.yamlfile import LocatedDocument
 
@@ -123,7 +124,7 @@ INDENT = "\u00a0\u00a0\u00a0"
 
 def _lines(condition: rules.Condition, depth: int = 0) -> list[str]:
     bullet = INDENT * (depth - 1) + ("• " if depth % 2 else "◦ ") if depth else ""
-    text = condition.text[:1].upper() + condition.text[1:]
+    text = capitalise(condition.text)
     lines = [bullet + text]
     for child in condition.children:
         lines += _lines(child, depth + 1)
@@ -135,7 +136,7 @@ def _date(value: str) -> str:
         day = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{day.day} {day:%B %Y}"
+    return long_date(day)
 
 
 def _window(window: dict) -> str:

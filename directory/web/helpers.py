@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from directory import facets
 from directory.catalogue import REVIEW_INTERVAL, Catalogue, Scheme
 from directory.service import Directory
+from directory.text import capitalise, long_date
 from directory.web import search_params
 from directory.web.search_params import ANSWER_PREFIX as ANSWER_PREFIX  # re-exported
 
@@ -68,10 +69,6 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text[-1] in ".?!:" else ".")
 
 
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def rfc3339(moment: dt.datetime | None) -> str:
     """A timestamp for Atom; SQLite hands back naive datetimes, which we store as UTC."""
     moment = moment or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -81,7 +78,7 @@ def rfc3339(moment: dt.datetime | None) -> str:
 
 
 def nice_date(day: dt.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
+    return long_date(day) if day else ""
 
 
 def slug_url(endpoint: str, argument: str, slug: str, external: bool = False) -> str:

@@ -19,6 +19,7 @@ CORE = [
     "directory.service",
     "directory.editing",
     "directory.in_words",
+    "directory.text",
     "directory.hsds",
     "directory.quiz",
     "directory.journey",
