@@ -381,11 +381,16 @@ class Snapshot:
     def _source_bits(self, field_name: str, source) -> int:
         """The live listings that share a text: a provider's, or a facet value's."""
         if field_name == PROVIDER:
-            scheme_ids = self.catalogue.by_provider.get(source, ())
-            docnums = (self.docnums[i] for i in scheme_ids if i in self.docnums)
-            return bitmaps.from_positions(docnums, self.size)
+            return self._provider_bits(source)
         facet_id, value = source
         return self.facet_bits[facet_id].get(value, 0)
+
+    def _provider_bits(self, provider_id: str) -> int:
+        """The live listings one organisation provides."""
+        scheme_ids = self.catalogue.by_provider.get(provider_id, ())
+        return bitmaps.from_positions(
+            (self.docnums[i] for i in scheme_ids if i in self.docnums), self.size
+        )
 
     def _bits_for(self, facet_id: str, values: list[str]) -> int:
         known = self.facet_bits.get(facet_id, {})
@@ -465,11 +470,7 @@ class Snapshot:
             bits = self.facet_bits[facet_id].get(value, 0) & ~everyone.get(facet_id, 0)
             add_to_counter(planes, bits)
             related |= bits
-        docnums = self.docnums
-        same_provider = (
-            docnums[i] for i in self.catalogue.by_provider[scheme.provider] if i in docnums
-        )
-        same_provider_bits = bitmaps.from_positions(same_provider, self.size) & related
+        same_provider_bits = self._provider_bits(scheme.provider) & related
         add_to_counter(planes, same_provider_bits, weight=SAME_PROVIDER_WEIGHT)
         guidance = self.facet_bits["listing_type"].get("guidance", 0)
         others = self.all_bits & related & ~guidance
