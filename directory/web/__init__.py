@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy.exc
-from flask import Flask, abort, current_app, g, make_response, render_template, request, session
+from flask import Flask, abort, current_app, g, make_response, render_template, request
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -189,7 +189,7 @@ def _security_headers(response):
         response.make_sequence()
     if request.blueprint in helpers.PRIVATE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
-    elif request.endpoint != "static" and "_user_id" in session:
+    elif request.endpoint != "static" and helpers.signed_in():
         # Signed in: a public page may carry links for this person only ("Edit this
         # listing"), so no shared cache may keep it. Pages for everyone else are unchanged.
         response.headers["Cache-Control"] = "private, no-store"

@@ -34,11 +34,18 @@ def snapshot() -> Catalogue:
     return g.catalogue
 
 
+def signed_in() -> bool:
+    """Whether the request comes from a signed-in session, read from the session that
+    Flask-Login keeps (its "_user_id") without loading the account: no database query,
+    so it holds while the database is down."""
+    return "_user_id" in session
+
+
 def _max_age() -> float:
     """How old this request's catalogue may be. Someone signed in (a hub lead who has just
     saved, maybe through another worker) sees every change at once; the public sees it
     within CATALOGUE_MAX_AGE seconds, which spares the database a query per request."""
-    if "_user_id" in session or request.blueprint in PRIVATE_BLUEPRINTS:
+    if signed_in() or request.blueprint in PRIVATE_BLUEPRINTS:
         return 0.0
     return current_app.config["CATALOGUE_MAX_AGE"]
 
