@@ -8,6 +8,7 @@ and nothing a person answers is stored or logged on the server.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlencode
 
@@ -232,10 +233,9 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     shown = {
         group: _first_items(bits, order, outcomes, catalogue) for group, bits in groups.items()
     }
-    links = action_links(vocabulary)
     for group in (Status.POSSIBLE.value, "outside"):
         for item in shown[group]:
-            item["steps"] = [linked_step(need, links) for need in item["decision"].needs]
+            item["steps"] = [linked_step(need, vocabulary) for need in item["decision"].needs]
     specific = None
     if profession and role != "mentor":
         specific = {
@@ -265,31 +265,37 @@ def results_view(answers: rules.Answers, raw: journey.Raw, catalogue) -> dict:
     }
 
 
-def action_links(vocabulary) -> dict[str, str]:
-    """{step: where to take it}, for the steps whose page a source gives (a body's join
-    page, from data/vocabulary.yaml's action_url)."""
-    return {
-        term.action: term.action_url
+@functools.lru_cache(maxsize=8)  # a vocabulary lives as long as its catalogue version
+def action_links(vocabulary) -> tuple[dict[str, str], re.Pattern | None]:
+    """{step, lower case: where to take it}, for the steps whose page a source gives (a
+    body's join page, from data/vocabulary.yaml's action_url), and a pattern finding
+    them in a sentence (None when there are none). Worked out once per vocabulary, not
+    for every step of every result."""
+    links = {
+        term.action.lower(): term.action_url
         for term_set in vocabulary.term_sets.values()
         for term in term_set.terms
         if term.action and term.action_url
     }
+    if not links:
+        return links, None
+    pattern = re.compile("|".join(map(re.escape, sorted(links, key=len, reverse=True))), re.I)
+    return links, pattern
 
 
-def linked_step(need: str, links: dict[str, str]) -> Markup:
+def linked_step(need: str, vocabulary) -> Markup:
     """A step as a sentence, each action in it linked to where to take it."""
     text = helpers.capitalise(need)
-    if not links:
+    links, actions = action_links(vocabulary)
+    if actions is None:
         return escape(text)
-    actions = re.compile("|".join(map(re.escape, sorted(links, key=len, reverse=True))), re.I)
     html, start = Markup(), 0
     for found in actions.finditer(text):
-        url = links[next(a for a in links if a.lower() == found.group().lower())]
         html += escape(text[start : found.start()])
         html += Markup(
             '<a class="govuk-link" href="{}" rel="noopener">{}'
             '<span class="govuk-visually-hidden"> (on another website)</span></a>'
-        ).format(url, found.group())
+        ).format(links[found.group().lower()], found.group())
         start = found.end()
     return html + escape(text[start:])
 
